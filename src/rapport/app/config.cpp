@@ -1,0 +1,94 @@
+#include <rapport/app/config.hpp>
+
+#include <cstdlib>
+
+#include <toml++/toml.h>
+
+#include <rapport/base/strings.hpp>
+
+namespace rapport::app {
+
+const std::vector<ConfigKey>& config_keys() {
+  static const std::vector<ConfigKey> k_keys = {
+      {"server.listen", "127.0.0.1:8080", "address and port to listen on"},
+      {"server.threads", "0", "I/O threads; 0 means one per core"},
+      {"server.body_limit", "2097152", "largest request body in bytes (larger gets 413)"},
+      {"server.header_limit", "16384", "largest request header block in bytes (larger gets 431)"},
+      {"server.read_timeout", "30", "seconds to receive a request before the connection is closed"},
+      {"server.idle_timeout", "75", "seconds a keep-alive connection may sit idle"},
+      {"server.max_connections", "10000", "open connections accepted at once"},
+      {"server.shutdown_grace", "20", "seconds in-flight requests get to finish on SIGTERM"},
+      {"server.web_root", "web/dist", "directory of the built web UI served at /"},
+      {"store.db", "data/rapport.db", "SQLite database file"},
+      {"store.read_connections", "8", "pooled read connections"},
+      {"store.max_write_queue", "20000", "queued write jobs before requests get 503"},
+      {"api.rate_limit_per_minute", "700", "API requests per minute per credential; 0 turns limiting off"},
+      {"api.login_attempts_per_minute", "10", "login attempts per minute per IP address and per email"},
+      {"api.session_ttl", "43200", "seconds a browser session lasts"},
+      {"api.export_lag_seconds", "60", "incremental exports withhold changes newer than this"},
+      {"api.secure_cookies", "false", "mark session cookies Secure (set when served over TLS)"},
+      {"log.level", "info", "trace, debug, info, warn or error"},
+  };
+  return k_keys;
+}
+
+std::string env_name(const std::string& key) {
+  std::string out = "RAPPORT_";
+  for (char c : key) out.push_back(c == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  return out;
+}
+
+std::string config_help() {
+  std::string out = "Configuration keys (TOML `[section] key = value`, or the environment variable):\n";
+  for (const auto& k : config_keys()) {
+    out += "  " + k.name + std::string(k.name.size() < 28 ? 28 - k.name.size() : 1, ' ') + env_name(k.name) + "\n";
+    out += "      " + k.description + " (default: " + k.default_value + ")\n";
+  }
+  return out;
+}
+
+Result<Config> Config::load(const std::string& path) {
+  Config c;
+  for (const auto& k : config_keys()) c.m_values[k.name] = k.default_value;
+  if (!path.empty()) {
+    toml::table tbl;
+    try {
+      tbl = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+      return fail(Error::invalid("config " + path + ": " + std::string(e.description())));
+    }
+    for (const auto& k : config_keys()) {
+      auto dot = k.name.find('.');
+      auto node = tbl[k.name.substr(0, dot)][k.name.substr(dot + 1)];
+      if (!node) continue;
+      if (auto s = node.value<std::string>()) c.m_values[k.name] = *s;
+      else if (auto i = node.value<int64_t>()) c.m_values[k.name] = std::to_string(*i);
+      else if (auto b = node.value<bool>()) c.m_values[k.name] = *b ? "true" : "false";
+      else return fail(Error::invalid("config " + path + ": " + k.name + " has an unsupported type"));
+    }
+  }
+  for (const auto& k : config_keys()) {
+    if (const char* v = std::getenv(env_name(k.name).c_str())) c.m_values[k.name] = v;
+  }
+  return c;
+}
+
+std::string Config::str(const std::string& key) const {
+  auto it = m_values.find(key);
+  return it == m_values.end() ? "" : it->second;
+}
+
+Result<int64_t> Config::integer(const std::string& key) const {
+  auto v = parse_int(str(key));
+  if (!v) return fail(Error::invalid(key + " (" + env_name(key) + ") must be an integer, got \"" + str(key) + "\""));
+  return *v;
+}
+
+Result<bool> Config::boolean(const std::string& key) const {
+  auto v = to_lower(str(key));
+  if (v == "true" || v == "1" || v == "yes") return true;
+  if (v == "false" || v == "0" || v == "no" || v.empty()) return false;
+  return fail(Error::invalid(key + " (" + env_name(key) + ") must be true or false"));
+}
+
+}  // namespace rapport::app

@@ -1,0 +1,131 @@
+#include <rapport/app/serve.hpp>
+
+#include <csignal>
+
+#include <spdlog/spdlog.h>
+
+#include <rapport/base/crypto.hpp>
+#include <rapport/base/log.hpp>
+#include <rapport/base/strings.hpp>
+#include <rapport/http/api.hpp>
+#include <rapport/http/server.hpp>
+#include <rapport/store/store.hpp>
+
+namespace rapport::app {
+
+namespace {
+
+Result<http::ServerOptions> server_options(const Config& c) {
+  http::ServerOptions o;
+  auto listen = c.str("server.listen");
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return fail(Error::invalid("server.listen must be HOST:PORT"));
+  o.host = listen.substr(0, colon);
+  auto port = parse_int(listen.substr(colon + 1));
+  if (!port || *port < 0 || *port > 65535) return fail(Error::invalid("server.listen has a bad port"));
+  o.port = static_cast<unsigned short>(*port);
+  for (auto [key, field] : std::initializer_list<std::pair<const char*, std::size_t*>>{
+           {"server.body_limit", &o.body_limit}, {"server.header_limit", &o.header_limit},
+           {"server.max_connections", &o.max_connections}}) {
+    auto v = c.integer(key);
+    if (!v) return fail(v.error());
+    *field = static_cast<std::size_t>(*v);
+  }
+  auto threads = c.integer("server.threads");
+  if (!threads) return fail(threads.error());
+  o.threads = static_cast<int>(*threads);
+  auto rt = c.integer("server.read_timeout"), it = c.integer("server.idle_timeout");
+  if (!rt) return fail(rt.error());
+  if (!it) return fail(it.error());
+  o.read_timeout = std::chrono::seconds(*rt);
+  o.idle_timeout = std::chrono::seconds(*it);
+  return o;
+}
+
+Result<http::ApiConfig> api_config(const Config& c) {
+  http::ApiConfig a;
+  auto rl = c.integer("api.rate_limit_per_minute");
+  auto la = c.integer("api.login_attempts_per_minute");
+  auto ttl = c.integer("api.session_ttl");
+  auto lag = c.integer("api.export_lag_seconds");
+  auto sec = c.boolean("api.secure_cookies");
+  for (auto* r : {&rl, &la, &ttl, &lag}) if (!*r) return fail(r->error());
+  if (!sec) return fail(sec.error());
+  a.rate_limit_per_minute = static_cast<int>(*rl);
+  a.login_attempts_per_minute = static_cast<int>(*la);
+  a.session_ttl_seconds = *ttl;
+  a.export_lag_seconds = *lag;
+  a.secure_cookies = *sec;
+  a.web_root = c.str("server.web_root");
+  return a;
+}
+
+}  // namespace
+
+int serve(const Config& config) {
+  crypto::init();
+  auto opts = server_options(config);
+  auto api_cfg = api_config(config);
+  auto reads = config.integer("store.read_connections");
+  auto queue = config.integer("store.max_write_queue");
+  auto grace = config.integer("server.shutdown_grace");
+  for (auto* e : {&reads, &queue, &grace}) {
+    if (!*e) {
+      spdlog::error("event=bad_config error=\"{}\"", e->error().message);
+      return 2;
+    }
+  }
+  if (!opts || !api_cfg) {
+    spdlog::error("event=bad_config error=\"{}\"", (!opts ? opts.error() : api_cfg.error()).message);
+    return 2;
+  }
+  store::StoreOptions so;
+  so.read_connections = static_cast<std::size_t>(*reads);
+  so.max_write_queue = static_cast<std::size_t>(*queue);
+  auto st = store::Store::open(config.str("store.db"), so);
+  if (!st) {
+    spdlog::error("event=store_open_failed db={} error=\"{}\"", config.str("store.db"), st.error().message);
+    return 1;
+  }
+  auto& store = **st;
+
+  // Block the signals in every thread; one waits for them below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  http::Api api(store, *api_cfg);
+  std::atomic<bool> draining{false};
+  http::Server server(
+      *opts, [&api](http::Request&& req, const std::string& ip, http::Respond respond) {
+        api.handle(std::move(req), ip, std::move(respond));
+      },
+      [&api](unsigned status, const std::string& e, const std::string& d) { return api.reject(status, e, d); });
+  api.post = [&server](std::function<void()> fn) { boost::asio::post(server.io(), std::move(fn)); };
+  api.connections_gauge = [&server] { return server.connections(); };
+  api.ready = [&draining] { return !draining.load(); };
+  unsigned short port;
+  try {
+    port = server.start();
+  } catch (const std::exception& e) {
+    spdlog::error("event=listen_failed listen={} error=\"{}\"", config.str("server.listen"), e.what());
+    return 1;
+  }
+  spdlog::info("event=listening address={}:{} db={} web_root={}", opts->host, port, config.str("store.db"),
+               api_cfg->web_root);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("event=shutdown_started signal={} in_flight={}", sig, server.in_flight());
+  draining = true;
+  server.shutdown(std::chrono::seconds(*grace));
+  server.wait();
+  store.writer().stop();  // commits whatever is still queued
+  spdlog::info("event=shutdown_complete");
+  spdlog::default_logger()->flush();
+  return 0;
+}
+
+}  // namespace rapport::app

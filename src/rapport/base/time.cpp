@@ -1,0 +1,37 @@
+#include <rapport/base/time.hpp>
+
+#include <sstream>
+
+#include <date/date.h>
+
+namespace rapport {
+
+int64_t now_epoch() {
+  return std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
+}
+
+std::string iso8601(int64_t epoch_seconds) {
+  return date::format("%FT%TZ", TimePoint{std::chrono::seconds{epoch_seconds}});
+}
+
+std::optional<int64_t> parse_iso8601(std::string_view text) {
+  std::string s(text);
+  if (s.size() == 10) {  // a bare date means midnight UTC
+    std::istringstream in(s);
+    date::sys_days d;
+    in >> date::parse("%F", d);
+    if (in.fail()) return std::nullopt;
+    return std::chrono::duration_cast<std::chrono::seconds>(d.time_since_epoch()).count();
+  }
+  for (const char* fmt : {"%FT%T%Ez", "%FT%TZ", "%FT%T%z", "%F %T"}) {
+    std::istringstream in(s);
+    date::sys_time<std::chrono::milliseconds> tp;
+    in >> date::parse(fmt, tp);
+    if (!in.fail()) {
+      return std::chrono::duration_cast<std::chrono::seconds>(tp.time_since_epoch()).count();
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace rapport

@@ -1,0 +1,524 @@
+#include <rapport/http/api.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+
+#include <rapport/accounts/auth.hpp>
+#include <rapport/base/crypto.hpp>
+#include <rapport/base/strings.hpp>
+#include <rapport/base/time.hpp>
+#include <rapport/events/event_log.hpp>
+
+namespace rapport::http {
+
+namespace {
+
+constexpr const char* k_forbidden_description =
+    "You do not have access to this page. Please contact the account owner of this help desk for further help.";
+
+std::string normalize_path(std::string_view target) {
+  std::string path(target.substr(0, target.find('?')));
+  path = url_decode(path, false);
+  std::string out;
+  for (char c : path) {
+    if (c == '/' && !out.empty() && out.back() == '/') continue;  // collapse "//"
+    out.push_back(c);
+  }
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  if (out.size() > 5 && out.compare(out.size() - 5, 5, ".json") == 0) out.resize(out.size() - 5);
+  return out;
+}
+
+std::multimap<std::string, std::string> parse_query(std::string_view target) {
+  std::multimap<std::string, std::string> out;
+  auto q = target.find('?');
+  if (q == std::string_view::npos) return out;
+  for (const auto& pair : split(target.substr(q + 1), '&')) {
+    if (pair.empty()) continue;
+    auto eq = pair.find('=');
+    std::string key = url_decode(pair.substr(0, eq));
+    std::string value = eq == std::string::npos ? "" : url_decode(pair.substr(eq + 1));
+    out.emplace(std::move(key), std::move(value));
+  }
+  return out;
+}
+
+std::string new_request_id() { return crypto::random_token(12); }
+
+int64_t current_minute() { return now_epoch() / 60; }
+
+std::string content_type_for(const std::string& ext) {
+  static const std::map<std::string, std::string> k_types = {
+      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},   {".svg", "image/svg+xml"},
+      {".png", "image/png"},                 {".ico", "image/x-icon"},
+      {".json", "application/json"},        {".woff2", "font/woff2"},
+      {".txt", "text/plain; charset=utf-8"}, {".webmanifest", "application/manifest+json"}};
+  auto it = k_types.find(ext);
+  return it == k_types.end() ? "application/octet-stream" : it->second;
+}
+
+}  // namespace
+
+std::optional<std::string> Ctx::param(const std::string& key) const {
+  auto it = query.find(key);
+  if (it == query.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<std::string> Ctx::params(const std::string& key) const {
+  std::vector<std::string> out;
+  auto [a, b] = query.equal_range(key);
+  for (auto it = a; it != b; ++it) out.push_back(it->second);
+  return out;
+}
+
+std::optional<std::string> Ctx::header(std::string_view name) const {
+  auto it = req.find(beast::string_view(name.data(), name.size()));
+  if (it == req.end()) return std::nullopt;
+  return std::string(it->value());
+}
+
+std::optional<int64_t> Ctx::id_arg(std::size_t i) const {
+  if (i >= args.size()) return std::nullopt;
+  auto v = parse_int(args[i]);
+  if (!v || *v <= 0) return std::nullopt;
+  return v;
+}
+
+Response json_response(unsigned status, const Json& body) {
+  Response res{static_cast<bhttp::status>(status), 11};
+  res.set(bhttp::field::content_type, "application/json; charset=utf-8");
+  res.body() = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return res;
+}
+
+Response error_response(const Error& e) {
+  switch (e.code) {
+    case ErrorCode::invalid:
+      return json_response(400, {{"error", e.kind.empty() ? "InvalidValue" : e.kind}, {"description", e.message}});
+    case ErrorCode::validation:
+    case ErrorCode::conflict: {
+      if (e.details.empty())
+        return json_response(422, {{"error", "RecordInvalid"}, {"description", e.message}});
+      Json details = Json::object();
+      for (const auto& [field, errs] : e.details) {
+        for (const auto& fe : errs) details[field].push_back({{"description", fe.description}, {"error", fe.error}});
+      }
+      return json_response(422, {{"error", "RecordInvalid"}, {"description", "Record validation errors"}, {"details", details}});
+    }
+    case ErrorCode::unauthenticated: {
+      Response res = e.kind == "invalid_token"
+                         ? json_response(401, {{"error", "invalid_token"},
+                                               {"error_description",
+                                                "The access token provided is expired, revoked, malformed or invalid "
+                                                "for other reasons."}})
+                         : json_response(401, {{"error", "Couldn't authenticate you"}});
+      res.set(bhttp::field::www_authenticate, "Basic realm=\"Web Password\"");
+      return res;
+    }
+    case ErrorCode::forbidden:
+      return json_response(403, {{"error", e.kind.empty() ? "Forbidden" : e.kind},
+                                 {"description", e.kind.empty() ? k_forbidden_description : e.message}});
+    case ErrorCode::not_found:
+      return json_response(404, {{"error", "RecordNotFound"}, {"description", "Not found"}});
+    case ErrorCode::too_large:
+      return json_response(413, {{"error", "RequestTooLarge"}, {"description", e.message}});
+    case ErrorCode::rate_limited:
+      return json_response(429, {{"error", "APIRateLimitExceeded"},
+                                 {"description", e.message.empty() ? "Number of allowed API requests per minute exceeded" : e.message}});
+    case ErrorCode::unavailable:
+      return json_response(503, {{"error", "unavailable"}, {"description", e.message}});
+    case ErrorCode::internal:
+      break;
+  }
+  return json_response(500, {{"error", "InternalError"}, {"description", "Something went wrong on our side; it has been logged"}});
+}
+
+Api::Api(store::Store& store, ApiConfig config) : m_store(store), m_config(std::move(config)) {
+  register_system_routes(*this);
+  register_session_routes(*this);
+  register_ticket_routes(*this);
+  register_user_routes(*this);
+  register_directory_routes(*this);
+  register_search_routes(*this);
+}
+
+void Api::add(std::string method, std::string pattern, AuthMode auth, RouteHandler h) {
+  m_metrics.add_route(method, pattern);
+  Route r{std::move(method), pattern, {}, auth, std::move(h)};
+  for (auto& s : split(pattern, '/')) if (!s.empty()) r.segments.push_back(s);
+  m_routes.push_back(std::move(r));
+}
+
+Response Api::reject(unsigned status, const std::string& error, const std::string& description) {
+  Response res = json_response(status, {{"error", error}, {"description", description}});
+  res.set("X-Request-Id", new_request_id());
+  m_metrics.observe(0, status, 0);
+  spdlog::info("event=request_rejected status={} error={}", status, error);
+  return res;
+}
+
+void Api::handle(Request&& req, const std::string& ip, Respond respond) {
+  auto c = std::make_shared<Ctx>(*this, std::move(req));
+  c->ip = ip;
+  c->started = std::chrono::steady_clock::now();
+  c->respond = std::move(respond);
+  auto given_id = c->header("X-Request-Id");
+  c->request_id = given_id && given_id->size() <= 64 && valid_utf8(*given_id) &&
+                          given_id->find_first_of("\r\n\" ") == std::string::npos
+                      ? *given_id
+                      : new_request_id();
+  std::string_view target(c->req.target().data(), c->req.target().size());
+  c->path = normalize_path(target);
+  c->query = parse_query(target);
+  auto proto = c->header("X-Forwarded-Proto").value_or("http");
+  auto host = c->header("X-Forwarded-Host");
+  if (!host) host = c->header("Host");
+  if (proto != "http" && proto != "https") proto = "http";
+  c->base = proto + "://" + (host && host->find_first_of("/\\ \"<>") == std::string::npos ? *host : "localhost");
+
+  std::vector<std::string> segs;
+  for (auto& s : split(c->path, '/')) if (!s.empty()) segs.push_back(s);
+  std::string method(c->req.method_string());
+  if (method == "HEAD") method = "GET";
+  const Route* found = nullptr;
+  bool path_matched = false;
+  for (std::size_t i = 0; i < m_routes.size(); ++i) {
+    const auto& r = m_routes[i];
+    if (r.segments.size() != segs.size()) continue;
+    std::vector<std::string> args;
+    bool ok = true;
+    for (std::size_t k = 0; k < segs.size() && ok; ++k) {
+      if (r.segments[k] == "{}") args.push_back(segs[k]);
+      else ok = r.segments[k] == segs[k];
+    }
+    if (!ok) continue;
+    path_matched = true;
+    if (r.method != method) continue;
+    found = &r;
+    c->route = i + 1;
+    c->args = std::move(args);
+    break;
+  }
+  try {
+    if (!found) {
+      if (path_matched) return reply_json(c, 405, {{"error", "MethodNotAllowed"}, {"description", "Method not allowed"}});
+      if (c->path.rfind("/api/", 0) == 0 || method != "GET") return reply_error(c, Error::not_found());
+      return serve_static(c);
+    }
+    if (!authenticate(c, found->auth)) return;
+    if (!check_rate(c)) return;
+    found->handler(c);
+  } catch (const std::exception& e) {
+    spdlog::error("request_id={} event=handler_exception error=\"{}\"", c->request_id, e.what());
+    if (!c->replied) reply_error(c, Error::internal(e.what()));
+  }
+}
+
+bool Api::authenticate(const CtxPtr& c, AuthMode mode) {
+  if (mode == AuthMode::none) return true;
+  auto lease = m_store.reads().acquire();
+  if (!lease) {
+    reply_error(c, lease.error());
+    return false;
+  }
+  auto& conn = **lease;
+  Result<domain::Principal> who = fail(Error{ErrorCode::unauthenticated, "Couldn't authenticate you", {}, {}});
+  bool presented = false;
+  if (auto auth = c->header("Authorization")) {
+    presented = true;
+    if (auth->rfind("Basic ", 0) == 0) {
+      auto decoded = crypto::base64_decode(trim(auth->substr(6)));
+      if (decoded) {
+        auto colon = decoded->find(':');
+        if (colon != std::string::npos) {
+          std::string user = decoded->substr(0, colon), secret = decoded->substr(colon + 1);
+          if (user.size() > 6 && user.compare(user.size() - 6, 6, "/token") == 0)
+            who = accounts::authenticate_token(conn, user.substr(0, user.size() - 6), secret);
+          else
+            who = accounts::authenticate_password(conn, user, secret);
+        }
+      }
+    } else if (auth->rfind("Bearer ", 0) == 0) {
+      who = accounts::authenticate_bearer(conn, std::string(trim(auth->substr(7))), c->header("X-On-Behalf-Of"));
+    }
+  } else if (auto cookie = c->header("Cookie")) {
+    for (auto& part : split(*cookie, ';')) {
+      auto kv = trim(part);
+      if (kv.rfind("rapport_session=", 0) == 0) {
+        presented = true;
+        auto s = accounts::authenticate_session(conn, std::string(kv.substr(16)));
+        if (s) {
+          std::string method(c->req.method_string());
+          bool safe = method == "GET" || method == "HEAD" || method == "OPTIONS";
+          auto token = c->header("X-CSRF-Token");
+          if (!safe && (!token || !crypto::equal_constant_time(*token, s->second))) {
+            reply_error(c, Error{ErrorCode::forbidden, "A valid X-CSRF-Token header is required", {}, "InvalidCsrfToken"});
+            return false;
+          }
+          who = s->first;
+        } else {
+          who = fail(s.error());
+        }
+      }
+    }
+  }
+  if (!who) {
+    if (mode == AuthMode::optional && who.error().code == ErrorCode::unauthenticated) return true;
+    if (!presented || who.error().code == ErrorCode::unauthenticated) {
+      // Failed attempts count against the caller's address, so guessing is rate limited too.
+      c->authenticated = false;
+      if (!check_rate(c)) return false;
+    }
+    reply_error(c, who.error());
+    return false;
+  }
+  c->who = std::move(*who);
+  c->authenticated = true;
+  if (c->who.acting_for && c->who.token_id) {
+    // An admin token acting for another user: audit every such request with the token.
+    events::Event e{"auth.impersonated", "user", *c->who.acting_for, std::nullopt, c->who.token_id,
+                    {{"method", std::string(c->req.method_string())}, {"path", c->path}, {"request_id", c->request_id}}};
+    m_store.writer().submit([e](store::Tx& tx) -> Status {
+      auto r = events::append(tx.conn(), e, now_epoch());
+      if (!r) return fail(r.error());
+      return {};
+    }, [](Status) {});
+  }
+  return true;
+}
+
+bool Api::check_rate(const CtxPtr& c) {
+  if (m_config.rate_limit_per_minute <= 0 || c->rate_remaining) return true;
+  std::string key = c->authenticated
+                        ? (c->who.token_id ? "t" + std::to_string(*c->who.token_id) : "u" + std::to_string(c->who.user_id))
+                        : "ip" + c->ip;
+  int64_t minute = current_minute();
+  int remaining;
+  {
+    std::lock_guard lock(m_rate_mu);
+    if (m_rate.size() > 100000) m_rate.clear();  // bounded: a flood of keys resets the table
+    auto& w = m_rate[key];
+    if (w.minute != minute) w = {minute, 0};
+    ++w.count;
+    remaining = m_config.rate_limit_per_minute - w.count;
+  }
+  c->rate_remaining = std::max(0, remaining);
+  c->rate_reset = (minute + 1) * 60 - now_epoch();
+  if (remaining >= 0) return true;
+  Response res = error_response({ErrorCode::rate_limited, "", {}, {}});
+  res.set(bhttp::field::retry_after, std::to_string(std::max<int64_t>(1, c->rate_reset)));
+  reply(c, std::move(res));
+  return false;
+}
+
+bool Api::allow_login_attempt(const std::string& key) {
+  int64_t minute = current_minute();
+  std::lock_guard lock(m_rate_mu);
+  if (m_logins.size() > 100000) m_logins.clear();
+  auto& w = m_logins[key];
+  if (w.minute != minute) w = {minute, 0};
+  return ++w.count <= m_config.login_attempts_per_minute;
+}
+
+bool Api::allow_export(const std::string& key) {
+  if (m_config.rate_limit_per_minute <= 0) return true;
+  int64_t minute = current_minute();
+  std::lock_guard lock(m_rate_mu);
+  if (m_exports.size() > 100000) m_exports.clear();
+  auto& w = m_exports[key];
+  if (w.minute != minute) w = {minute, 0};
+  return ++w.count <= 10;
+}
+
+void Api::reply(const CtxPtr& c, Response res) {
+  if (c->replied) return;
+  c->replied = true;
+  res.set("X-Request-Id", c->request_id);
+  if (c->rate_remaining) {
+    auto limit = std::to_string(m_config.rate_limit_per_minute);
+    auto rem = std::to_string(*c->rate_remaining);
+    auto reset = std::to_string(c->rate_reset);
+    res.set("X-Rate-Limit", limit);
+    res.set("X-Rate-Limit-Remaining", rem);
+    res.set("ratelimit-limit", limit);
+    res.set("ratelimit-remaining", rem);
+    res.set("ratelimit-reset", reset);
+  }
+  if (c->path.rfind("/api/", 0) == 0) res.set(bhttp::field::cache_control, "no-store");
+  res.set("X-Content-Type-Options", "nosniff");
+  if (c->req.method() == bhttp::verb::head) res.body().clear();
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - c->started).count();
+  unsigned status = res.result_int();
+  m_metrics.observe(c->route, status, secs);
+  spdlog::info("request_id={} method={} path={} status={} duration_ms={:.2f} user_id={} ip={}", c->request_id,
+               std::string(c->req.method_string()), c->path, status, secs * 1000.0,
+               c->authenticated ? std::to_string(c->who.user_id) : "-", c->ip);
+  c->respond(std::move(res));
+}
+
+void Api::reply_json(const CtxPtr& c, unsigned status, const Json& body) { reply(c, json_response(status, body)); }
+
+void Api::reply_error(const CtxPtr& c, const Error& e) {
+  if (e.code == ErrorCode::internal || e.code == ErrorCode::unavailable)
+    spdlog::error("request_id={} event=request_failed code={} error=\"{}\"", c->request_id, static_cast<int>(e.code),
+                  e.message);
+  reply(c, error_response(e));
+}
+
+void Api::write(const CtxPtr& c, store::Writer::Job job, std::function<void(Status)> done) {
+  m_store.writer().submit(std::move(job), [this, c, done = std::move(done)](Status st) mutable {
+    // Leave the writer thread at once: building the response is the I/O threads' work.
+    auto finish = [c, done = std::move(done), st = std::move(st)]() mutable {
+      try {
+        done(std::move(st));
+      } catch (const std::exception& e) {
+        spdlog::error("request_id={} event=handler_exception error=\"{}\"", c->request_id, e.what());
+        c->api.reply_error(c, Error::internal(e.what()));
+      }
+    };
+    if (post) post(std::move(finish));
+    else finish();
+  });
+}
+
+void Api::serve_static(const CtxPtr& c) {
+  namespace fs = std::filesystem;
+  if (m_config.web_root.empty()) return reply_error(c, Error::not_found());
+  fs::path root(m_config.web_root);
+  std::string rel = c->path == "/" ? "index.html" : c->path.substr(1);
+  if (rel.find("..") != std::string::npos) return reply_error(c, Error::not_found());
+  fs::path file = root / rel;
+  std::error_code ec;
+  bool is_asset = fs::is_regular_file(file, ec);
+  if (!is_asset) file = root / "index.html";  // the UI routes on the client
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return reply_error(c, Error::not_found());
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  Response res{bhttp::status::ok, 11};
+  res.set(bhttp::field::content_type, content_type_for(file.extension().string()));
+  res.set(bhttp::field::cache_control, rel.rfind("assets/", 0) == 0 && is_asset ? "public, max-age=31536000, immutable" : "no-cache");
+  res.set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'");
+  res.set("X-Frame-Options", "DENY");
+  res.body() = ss.str();
+  reply(c, std::move(res));
+}
+
+Result<Json> body_object(const Ctx& c, const char* root) {
+  const auto& body = c.req.body();
+  std::string want = std::string("The request body must be a JSON object with a \"") + root + "\" object";
+  if (trim(body).empty()) return fail(Error::invalid(want));
+  if (!valid_utf8(body)) return fail(Error::invalid("The request body is not valid UTF-8"));
+  if (json_depth(body, static_cast<int>(c.api.config().max_json_depth)) > static_cast<int>(c.api.config().max_json_depth))
+    return fail(Error::invalid("The JSON is nested deeper than " + std::to_string(c.api.config().max_json_depth) + " levels"));
+  Json j;
+  try {
+    j = Json::parse(body);
+  } catch (const Json::parse_error& e) {
+    return fail(Error::invalid(std::string("Malformed JSON: ") + e.what()));
+  }
+  if (!j.is_object() || !j.contains(root) || !j[root].is_object()) return fail(Error::invalid(want));
+  return j[root];
+}
+
+Result<domain::PageRequest> page_request(const Ctx& c, bool cursor_allowed, const std::vector<std::string>& sorts) {
+  domain::PageRequest pr;
+  auto bad = [](const std::string& m) { return fail(Error::invalid(m, "InvalidPaginationParameter")); };
+  auto size = c.param("page[size]");
+  auto after = c.param("page[after]");
+  auto before = c.param("page[before]");
+  pr.cursor = cursor_allowed && (size || after || before);
+  auto check_sort = [&](const std::string& col) -> bool {
+    return std::find(sorts.begin(), sorts.end(), col) != sorts.end();
+  };
+  if (pr.cursor) {
+    if (size) {
+      auto n = parse_int(*size);
+      if (!n || *n < 1) return bad("page[size] must be a positive integer");
+      pr.size = std::min<int64_t>(*n, 100);
+    }
+    if (after && before) return bad("page[after] and page[before] cannot be used together");
+    if (after && !after->empty()) {
+      pr.after = domain::decode_cursor(*after);
+      if (!pr.after) return bad("page[after] is not a valid cursor");
+    }
+    if (before && !before->empty()) {
+      pr.before = domain::decode_cursor(*before);
+      if (!pr.before) return bad("page[before] is not a valid cursor");
+    }
+    if (auto sort = c.param("sort"); sort && !sort->empty()) {
+      pr.desc = (*sort)[0] == '-';
+      std::string col = pr.desc ? sort->substr(1) : *sort;
+      if (!check_sort(col)) return fail(Error::invalid("sort must be one of the sortable fields"));
+      pr.sort_by = col;
+    }
+    return pr;
+  }
+  if (auto p = c.param("page"); p && !p->empty()) {
+    auto n = parse_int(*p);
+    if (!n || *n < 1) return bad("page must be a positive integer");
+    pr.page = *n;
+  }
+  if (auto p = c.param("per_page"); p && !p->empty()) {
+    auto n = parse_int(*p);
+    if (!n || *n < 1) return bad("per_page must be a positive integer");
+    pr.per_page = std::min<int64_t>(*n, 100);
+  }
+  if ((pr.page - 1) * pr.per_page >= 10000)
+    return bad("Offset pagination is limited to the first 10,000 records; use cursor pagination (page[size])");
+  if (auto s = c.param("sort_by"); s && !s->empty()) {
+    if (!check_sort(*s)) return fail(Error::invalid("sort_by must be one of the sortable fields"));
+    pr.sort_by = *s;
+  }
+  if (auto o = c.param("sort_order")) pr.desc = *o == "desc";
+  return pr;
+}
+
+std::string self_url(const Ctx& c, const std::map<std::string, std::string>& overrides,
+                     const std::vector<std::string>& drop) {
+  std::map<std::string, std::string> q;
+  std::vector<std::pair<std::string, std::string>> multi;
+  for (const auto& [k, v] : c.query) {
+    if (overrides.count(k) || std::find(drop.begin(), drop.end(), k) != drop.end()) continue;
+    multi.emplace_back(k, v);
+  }
+  for (const auto& [k, v] : overrides) multi.emplace_back(k, v);
+  std::string url = c.base + c.path + ".json";
+  for (std::size_t i = 0; i < multi.size(); ++i)
+    url += (i ? "&" : "?") + url_encode(multi[i].first) + "=" + url_encode(multi[i].second);
+  return url;
+}
+
+Json offset_envelope(const Ctx& c, const std::string& key, Json items, const domain::PageRequest& pr, int64_t count) {
+  Json out = {{key, std::move(items)}, {"next_page", nullptr}, {"previous_page", nullptr}, {"count", count}};
+  auto pp = std::to_string(pr.per_page);
+  if (pr.page * pr.per_page < count) out["next_page"] = self_url(c, {{"page", std::to_string(pr.page + 1)}, {"per_page", pp}});
+  if (pr.page > 1) out["previous_page"] = self_url(c, {{"page", std::to_string(pr.page - 1)}, {"per_page", pp}});
+  return out;
+}
+
+Json cursor_envelope(const Ctx& c, const std::string& key, Json items, const domain::PageRequest& pr,
+                     const std::optional<domain::Cursor>& first, const std::optional<domain::Cursor>& last,
+                     bool has_more) {
+  Json meta = {{"has_more", has_more}, {"after_cursor", nullptr}, {"before_cursor", nullptr}};
+  Json links = {{"next", nullptr}, {"prev", nullptr}};
+  auto size = std::to_string(pr.size);
+  if (last) {
+    auto a = domain::encode_cursor(*last);
+    meta["after_cursor"] = a;
+    links["next"] = self_url(c, {{"page[after]", a}, {"page[size]", size}}, {"page[before]"});
+  }
+  if (first) {
+    auto b = domain::encode_cursor(*first);
+    meta["before_cursor"] = b;
+    links["prev"] = self_url(c, {{"page[before]", b}, {"page[size]", size}}, {"page[after]"});
+  }
+  return {{key, std::move(items)}, {"meta", meta}, {"links", links}};
+}
+
+}  // namespace rapport::http

@@ -1,0 +1,150 @@
+#pragma once
+// The application side of the HTTP server: routing, authentication, rate limits, CSRF,
+// error bodies, pagination envelopes, metrics and the access log. Handlers (handlers_*.cpp)
+// parse a request, call a service function and serialize its result; they never run SQL.
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <rapport/base/error.hpp>
+#include <rapport/base/json.hpp>
+#include <rapport/domain/paging.hpp>
+#include <rapport/domain/user.hpp>
+#include <rapport/http/metrics.hpp>
+#include <rapport/http/server.hpp>
+#include <rapport/store/store.hpp>
+
+namespace rapport::http {
+
+struct ApiConfig {
+  int rate_limit_per_minute = 700;      // per credential; 0 turns limiting off
+  int login_attempts_per_minute = 10;   // per IP and email
+  int64_t session_ttl_seconds = 12 * 3600;
+  int64_t export_lag_seconds = 60;      // incremental exports withhold the newest changes
+  std::size_t max_json_depth = 64;
+  std::string web_root;                 // directory with the built UI; empty: none
+  bool secure_cookies = false;          // set the Secure flag (behind TLS)
+};
+
+class Api;
+
+// Everything about one request while it is handled.
+struct Ctx {
+  Api& api;
+  Request req;
+  std::string ip;
+  std::string path;                       // normalized: no ".json", no "//", no trailing "/"
+  std::vector<std::string> args;          // captured path segments
+  std::multimap<std::string, std::string> query;
+  std::string request_id;
+  std::string base;                       // "http://host:port"
+  domain::Principal who;
+  bool authenticated = false;
+  std::optional<int> rate_remaining;
+  int64_t rate_reset = 0;
+  std::size_t route = 0;
+  std::chrono::steady_clock::time_point started;
+  Respond respond;
+  bool replied = false;
+
+  Ctx(Api& a, Request&& r) : api(a), req(std::move(r)) {}
+  std::optional<std::string> param(const std::string& key) const;
+  std::vector<std::string> params(const std::string& key) const;
+  std::optional<std::string> header(std::string_view name) const;
+  // The id in path segment `i`, or nullopt when it is not a number.
+  std::optional<int64_t> id_arg(std::size_t i) const;
+};
+using CtxPtr = std::shared_ptr<Ctx>;
+
+enum class AuthMode { none, optional, required };
+using RouteHandler = std::function<void(const CtxPtr&)>;
+
+struct Route {
+  std::string method;
+  std::string pattern;  // "/api/v2/tickets/{}"
+  std::vector<std::string> segments;
+  AuthMode auth;
+  RouteHandler handler;
+};
+
+class Api {
+ public:
+  Api(store::Store& store, ApiConfig config);
+  // Entry point for the server.
+  void handle(Request&& req, const std::string& ip, Respond respond);
+  Response reject(unsigned status, const std::string& error, const std::string& description);
+  void add(std::string method, std::string pattern, AuthMode auth, RouteHandler h);
+
+  store::Store& store() { return m_store; }
+  const ApiConfig& config() const { return m_config; }
+  Metrics& metrics() { return m_metrics; }
+  // Set by the app so /metrics can report the server's own gauges.
+  std::function<std::size_t()> connections_gauge;
+  std::function<bool()> ready;
+  // Posts work to the server's I/O threads (set by the app; runs inline when unset).
+  std::function<void(std::function<void()>)> post;
+
+  // Sends `res` for `c`: adds the request id, rate-limit headers, records metrics, logs.
+  void reply(const CtxPtr& c, Response res);
+  void reply_json(const CtxPtr& c, unsigned status, const Json& body);
+  void reply_error(const CtxPtr& c, const Error& e);
+  // Runs `job` on the writer; when it is durable, `done` builds the response on an I/O thread.
+  void write(const CtxPtr& c, store::Writer::Job job, std::function<void(Status)> done);
+
+  // Login throttling, shared by the session endpoint.
+  bool allow_login_attempt(const std::string& key);
+  // Incremental exports: 10 requests per minute per credential.
+  bool allow_export(const std::string& key);
+
+ private:
+  bool authenticate(const CtxPtr& c, AuthMode mode);
+  bool check_rate(const CtxPtr& c);
+  void serve_static(const CtxPtr& c);
+
+  store::Store& m_store;
+  ApiConfig m_config;
+  Metrics m_metrics;
+  std::vector<Route> m_routes;
+  std::mutex m_rate_mu;
+  struct Window {
+    int64_t minute = 0;
+    int count = 0;
+  };
+  std::unordered_map<std::string, Window> m_rate;
+  std::unordered_map<std::string, Window> m_logins;
+  std::unordered_map<std::string, Window> m_exports;
+};
+
+// ---- helpers for handlers ----
+Response json_response(unsigned status, const Json& body);
+Response error_response(const Error& e);
+// Validates and parses the JSON body (UTF-8, depth, syntax) and returns `body[root]` as an object.
+Result<Json> body_object(const Ctx& c, const char* root);
+// Reads page/per_page or page[size]/page[after]/page[before] and sort parameters.
+Result<domain::PageRequest> page_request(const Ctx& c, bool cursor_allowed,
+                                         const std::vector<std::string>& sort_columns = {"id"});
+// The offset envelope: {key:[...], next_page, previous_page, count}.
+Json offset_envelope(const Ctx& c, const std::string& key, Json items, const domain::PageRequest& pr, int64_t count);
+// The cursor envelope: {key:[...], meta:{has_more, after_cursor, before_cursor}, links:{next, prev}}.
+Json cursor_envelope(const Ctx& c, const std::string& key, Json items, const domain::PageRequest& pr,
+                     const std::optional<domain::Cursor>& first, const std::optional<domain::Cursor>& last,
+                     bool has_more);
+// Builds an absolute URL for this request's path with `overrides` replacing query parameters.
+std::string self_url(const Ctx& c, const std::map<std::string, std::string>& overrides,
+                     const std::vector<std::string>& drop = {});
+
+// Registration of each resource's routes (one file each).
+void register_system_routes(Api& api);
+void register_session_routes(Api& api);
+void register_ticket_routes(Api& api);
+void register_user_routes(Api& api);
+void register_directory_routes(Api& api);
+void register_search_routes(Api& api);
+
+}  // namespace rapport::http

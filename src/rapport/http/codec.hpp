@@ -1,0 +1,22 @@
+#pragma once
+// Records to the Zendesk v2 wire format. `base` is "scheme://host" of the request, so every
+// object's `url` is absolute.
+#include <string>
+
+#include <rapport/base/json.hpp>
+#include <rapport/domain/records.hpp>
+
+namespace rapport::http {
+
+Json to_json(const domain::Ticket& t, const std::string& base);
+Json to_json(const domain::User& u, const std::string& base);
+Json to_json(const domain::Organization& o, const std::string& base);
+Json to_json(const domain::Group& g, const std::string& base);
+Json to_json(const domain::Site& s, const std::string& base);
+Json to_json(const domain::Comment& c);
+Json to_json(const domain::Audit& a);
+Json to_json(const domain::JobStatus& j, const std::string& base);
+// The anonymous user `GET /users/me` returns without credentials.
+Json anonymous_user();
+
+}  // namespace rapport::http

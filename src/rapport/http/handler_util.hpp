@@ -1,0 +1,62 @@
+#pragma once
+// Small helpers shared by the handlers_*.cpp files.
+#include <memory>
+
+#include <rapport/base/strings.hpp>
+#include <rapport/http/api.hpp>
+#include <rapport/http/codec.hpp>
+
+namespace rapport::http {
+
+// Runs `fn(conn)` on a pooled read connection, replying with an error if none can be had.
+template <typename F>
+void with_read(const CtxPtr& c, F&& fn) {
+  auto lease = c->api.store().reads().acquire();
+  if (!lease) return c->api.reply_error(c, lease.error());
+  fn(**lease);
+}
+
+// The value of a record's sort column, for cursors.
+template <typename T>
+int64_t sort_key(const T& r, const std::string& col) {
+  if constexpr (requires { r.updated_at; }) {
+    if (col == "updated_at") return r.updated_at;
+    if (col == "created_at") return r.created_at;
+  }
+  return r.id;
+}
+
+// Replies with a page in whichever envelope the request asked for.
+template <typename T>
+void reply_page(const CtxPtr& c, const std::string& key, const domain::Page<T>& page, const domain::PageRequest& pr,
+                const std::function<Json(const T&)>& encode) {
+  Json items = Json::array();
+  for (const auto& r : page.items) items.push_back(encode(r));
+  if (!pr.cursor) return c->api.reply_json(c, 200, offset_envelope(*c, key, std::move(items), pr, page.count));
+  std::optional<domain::Cursor> first, last;
+  if (!page.items.empty()) {
+    first = domain::Cursor{sort_key(page.items.front(), pr.sort_by), page.items.front().id};
+    last = domain::Cursor{sort_key(page.items.back(), pr.sort_by), page.items.back().id};
+  }
+  c->api.reply_json(c, 200, cursor_envelope(*c, key, std::move(items), pr, first, last, page.has_more));
+}
+
+// Parses "1,2,3" (at most 100 ids).
+inline Result<std::vector<int64_t>> id_list(const Ctx& c, const std::string& key = "ids") {
+  std::vector<int64_t> ids;
+  auto raw = c.param(key);
+  if (!raw || raw->empty()) return fail(Error::invalid(key + " is required, e.g. ?" + key + "=1,2,3"));
+  for (auto& part : split(*raw, ',')) {
+    auto id = parse_int(trim(part));
+    if (!id) return fail(Error::invalid(key + " must be a comma-separated list of ids"));
+    ids.push_back(*id);
+  }
+  if (ids.size() > 100) return fail(Error::invalid("at most 100 " + key + " at once"));
+  return ids;
+}
+
+inline std::string path_of(const CtxPtr& c, const std::string& kind, int64_t id) {
+  return c->base + "/api/v2/" + kind + "/" + std::to_string(id) + ".json";
+}
+
+}  // namespace rapport::http

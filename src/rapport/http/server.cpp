@@ -1,0 +1,164 @@
+#include <rapport/http/server.hpp>
+
+#include <optional>
+
+#include <spdlog/spdlog.h>
+
+namespace rapport::http {
+
+namespace {
+
+using tcp = net::ip::tcp;
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, Server& server) : m_stream(std::move(socket)), m_server(server) {
+    m_server.m_connections++;
+    beast::error_code ec;
+    auto ep = m_stream.socket().remote_endpoint(ec);
+    if (!ec) m_remote = ep.address().to_string();
+  }
+  ~Session() { m_server.m_connections--; }
+
+  void run() {
+    net::dispatch(m_stream.get_executor(), beast::bind_front_handler(&Session::do_read, shared_from_this()));
+  }
+
+ private:
+  void do_read() {
+    m_parser.emplace();
+    m_parser->body_limit(m_server.options().body_limit);
+    m_parser->header_limit(static_cast<std::uint32_t>(m_server.options().header_limit));
+    // The first request on a connection gets the read timeout; later ones the idle timeout.
+    m_stream.expires_after(m_requests == 0 ? m_server.options().read_timeout : m_server.options().idle_timeout);
+    bhttp::async_read(m_stream, m_buffer, *m_parser, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
+        ec == net::error::connection_reset || ec == net::error::eof) {
+      return close();
+    }
+    if (ec == bhttp::error::body_limit) {
+      return reject(413, "RequestTooLarge", "The request body is larger than the server accepts");
+    }
+    if (ec == bhttp::error::header_limit) {
+      return reject(431, "RequestHeaderFieldsTooLarge", "The request headers are larger than the server accepts");
+    }
+    if (ec) return reject(400, "InvalidRequest", "The request is not valid HTTP: " + ec.message());
+    ++m_requests;
+    m_stream.expires_never();
+    Request req = m_parser->release();
+    m_keep_alive = req.keep_alive();
+    m_server.m_in_flight++;
+    auto self = shared_from_this();
+    auto executor = m_stream.get_executor();
+    m_server.handler()(std::move(req), m_remote, [self, executor](Response res) {
+      net::post(executor, [self, res = std::move(res)]() mutable { self->do_write(std::move(res)); });
+    });
+  }
+
+  void reject(unsigned status, const std::string& error, const std::string& description) {
+    m_keep_alive = false;  // the stream position is unknown after a parse error
+    m_server.m_in_flight++;
+    do_write(m_server.reject()(status, error, description));
+  }
+
+  void do_write(Response res) {
+    bool keep = m_keep_alive && !m_server.draining();
+    res.keep_alive(keep);
+    res.prepare_payload();
+    m_response = std::make_shared<Response>(std::move(res));
+    bhttp::async_write(m_stream, *m_response,
+                       beast::bind_front_handler(&Session::on_write, shared_from_this(), keep));
+  }
+
+  void on_write(bool keep, beast::error_code ec, std::size_t) {
+    m_server.m_in_flight--;
+    m_response.reset();
+    if (ec) return fail(ec, "write");
+    if (!keep) return close();
+    do_read();
+  }
+
+  void fail(beast::error_code ec, const char* what) {
+    if (ec != net::error::operation_aborted && ec != beast::error::timeout && ec != net::error::broken_pipe &&
+        ec != net::error::connection_reset)
+      spdlog::debug("event=http_error stage={} error=\"{}\"", what, ec.message());
+    close();
+  }
+
+  void close() {
+    beast::error_code ec;
+    m_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  beast::tcp_stream m_stream;
+  beast::flat_buffer m_buffer;
+  std::optional<bhttp::request_parser<bhttp::string_body>> m_parser;
+  std::shared_ptr<Response> m_response;
+  Server& m_server;
+  std::string m_remote;
+  bool m_keep_alive = false;
+  std::size_t m_requests = 0;
+};
+
+}  // namespace
+
+Server::Server(ServerOptions options, Handler handler, RejectHandler reject)
+    : m_options(std::move(options)), m_handler(std::move(handler)), m_reject(std::move(reject)), m_acceptor(m_ioc) {}
+
+Server::~Server() {
+  m_ioc.stop();
+  for (auto& t : m_threads) if (t.joinable()) t.join();
+}
+
+unsigned short Server::start() {
+  auto endpoint = tcp::endpoint(net::ip::make_address(m_options.host), m_options.port);
+  m_acceptor.open(endpoint.protocol());
+  m_acceptor.set_option(net::socket_base::reuse_address(true));
+  m_acceptor.bind(endpoint);
+  m_acceptor.listen(net::socket_base::max_listen_connections);
+  unsigned short port = m_acceptor.local_endpoint().port();
+  m_work = std::make_unique<net::executor_work_guard<net::io_context::executor_type>>(m_ioc.get_executor());
+  do_accept();
+  int n = m_options.threads > 0 ? m_options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  for (int i = 0; i < n; ++i) m_threads.emplace_back([this] { m_ioc.run(); });
+  return port;
+}
+
+void Server::do_accept() {
+  m_acceptor.async_accept(net::make_strand(m_ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == net::error::operation_aborted || !m_acceptor.is_open()) return;
+      spdlog::warn("event=accept_failed error=\"{}\"", ec.message());
+    } else if (m_connections.load() >= m_options.max_connections) {
+      beast::error_code ignored;
+      socket.close(ignored);  // over the connection limit: refuse rather than degrade everyone
+    } else {
+      socket.set_option(tcp::no_delay(true));
+      std::make_shared<Session>(std::move(socket), *this)->run();
+    }
+    if (m_acceptor.is_open()) do_accept();
+  });
+}
+
+void Server::shutdown(std::chrono::seconds grace) {
+  m_draining = true;
+  net::post(m_ioc, [this] {
+    beast::error_code ec;
+    m_acceptor.close(ec);
+  });
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  while (m_in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling a counter at shutdown only
+  }
+  m_work.reset();
+  m_ioc.stop();
+}
+
+void Server::wait() {
+  for (auto& t : m_threads) if (t.joinable()) t.join();
+}
+
+}  // namespace rapport::http

@@ -1,0 +1,3 @@
+#include <rapport/cli/main.hpp>
+
+int main(int argc, char** argv) { return rapport::cli::main(argc, argv); }

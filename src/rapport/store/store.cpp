@@ -1,0 +1,168 @@
+#include <rapport/store/store.hpp>
+
+#include <future>
+
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
+
+#include <rapport/store/migrate.hpp>
+
+namespace rapport::store {
+
+Writer::Writer(std::unique_ptr<Conn> conn, std::size_t max_queue, std::size_t max_batch)
+    : m_conn(std::move(conn)), m_max_queue(max_queue), m_max_batch(max_batch) {
+  m_thread = std::thread([this] { loop(); });
+}
+
+Writer::~Writer() { stop(); }
+
+void Writer::submit(Job job, Done done) {
+  {
+    std::lock_guard lock(m_mu);
+    if (!m_stopping && m_queue.size() < m_max_queue) {
+      m_queue.push_back({std::move(job), std::move(done)});
+      m_cv.notify_one();
+      return;
+    }
+  }
+  done(fail(Error::unavailable("the write queue is full; retry shortly")));
+}
+
+Status Writer::run(Job job) {
+  std::promise<Status> p;
+  auto f = p.get_future();
+  submit(std::move(job), [&p](Status st) { p.set_value(std::move(st)); });
+  return f.get();
+}
+
+void Writer::stop() {
+  {
+    std::lock_guard lock(m_mu);
+    if (m_stopping && !m_thread.joinable()) return;
+    m_stopping = true;
+    m_cv.notify_all();
+  }
+  if (m_thread.joinable()) m_thread.join();
+}
+
+std::size_t Writer::queue_depth() const {
+  std::lock_guard lock(m_mu);
+  return m_queue.size();
+}
+
+void Writer::loop() {
+  std::vector<Item> batch;
+  while (true) {
+    {
+      std::unique_lock lock(m_mu);
+      m_cv.wait(lock, [&] { return m_stopping || !m_queue.empty(); });
+      if (m_queue.empty() && m_stopping) return;
+      while (!m_queue.empty() && batch.size() < m_max_batch) {
+        batch.push_back(std::move(m_queue.front()));
+        m_queue.pop_front();
+      }
+    }
+    run_batch(batch);
+    batch.clear();
+  }
+}
+
+void Writer::run_batch(std::vector<Item>& batch) {
+  std::vector<Status> results(batch.size());
+  std::vector<std::function<void()>> after;
+  auto begun = m_conn->exec("BEGIN IMMEDIATE");
+  if (!begun) {
+    for (auto& item : batch) item.done(fail(begun.error()));
+    return;
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    (void)m_conn->exec("SAVEPOINT job");
+    Tx tx(*m_conn);
+    try {
+      results[i] = batch[i].job(tx);
+    } catch (const std::exception& e) {
+      results[i] = fail(Error::internal(std::string("write job threw: ") + e.what()));
+    }
+    if (results[i]) {
+      (void)m_conn->exec("RELEASE job");
+      for (auto& fn : tx.take_after()) after.push_back(std::move(fn));
+    } else {
+      (void)m_conn->exec("ROLLBACK TO job; RELEASE job");
+    }
+  }
+  auto committed = m_conn->exec("COMMIT");
+  if (!committed) {
+    m_stats.failed_commits++;
+    spdlog::error("event=commit_failed error=\"{}\" jobs={}", committed.error().message, batch.size());
+    (void)m_conn->exec("ROLLBACK");
+    for (auto& item : batch) item.done(fail(committed.error()));
+    return;
+  }
+  m_stats.batches++;
+  m_stats.jobs += batch.size();
+  m_stats.batch_size_sum += batch.size();
+  int bucket = 0;
+  while (bucket < WriterStats::k_buckets - 1 && (std::size_t{1} << bucket) < batch.size()) ++bucket;
+  m_stats.batch_size_bucket[bucket]++;
+  for (auto& fn : after) fn();
+  for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+}
+
+ReadPool::ReadPool(std::string path, std::size_t size) : m_path(std::move(path)), m_size(size) {}
+
+ReadPool::Lease::~Lease() {
+  if (!m_conn) return;
+  std::lock_guard lock(m_pool->m_mu);
+  m_pool->m_free.push_back(std::move(m_conn));
+  m_pool->m_cv.notify_one();
+}
+
+Result<ReadPool::Lease> ReadPool::acquire() {
+  std::unique_lock lock(m_mu);
+  m_cv.wait(lock, [&] { return !m_free.empty() || m_open < m_size; });
+  if (!m_free.empty()) {
+    auto conn = std::move(m_free.back());
+    m_free.pop_back();
+    return Lease(*this, std::move(conn));
+  }
+  ++m_open;
+  lock.unlock();
+  auto conn = Conn::open(m_path, Conn::Mode::reader);
+  if (!conn) {
+    std::lock_guard relock(m_mu);
+    --m_open;
+    m_cv.notify_one();
+    return fail(conn.error());
+  }
+  return Lease(*this, std::move(*conn));
+}
+
+Result<std::unique_ptr<Store>> Store::open(const std::string& path, StoreOptions options) {
+  auto conn = Conn::open(path, Conn::Mode::writer);
+  if (!conn) return fail(conn.error());
+  if (auto st = migrate(**conn); !st) return fail(st.error());
+  auto store = std::unique_ptr<Store>(new Store());
+  store->m_path = path;
+  store->m_writer = std::make_unique<Writer>(std::move(*conn), options.max_write_queue, options.max_batch);
+  store->m_reads = std::make_unique<ReadPool>(path, options.read_connections);
+  return store;
+}
+
+Status Store::backup(const std::string& dest) {
+  auto lease = m_reads->acquire();
+  if (!lease) return fail(lease.error());
+  sqlite3* out = nullptr;
+  if (sqlite3_open(dest.c_str(), &out) != SQLITE_OK) {
+    sqlite3_close(out);
+    return fail(Error::unavailable("cannot create " + dest));
+  }
+  sqlite3_backup* b = sqlite3_backup_init(out, "main", (*lease)->handle(), "main");
+  int rc = b ? sqlite3_backup_step(b, -1) : sqlite3_errcode(out);
+  if (b) sqlite3_backup_finish(b);
+  std::string msg = sqlite3_errmsg(out);
+  sqlite3_close(out);
+  if (rc != SQLITE_DONE) return fail(Error::unavailable("backup failed: " + msg));
+  return {};
+}
+
+}  // namespace rapport::store

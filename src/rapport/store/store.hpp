@@ -1,0 +1,139 @@
+#pragma once
+// The embedded store: one writer thread with group commit, and a pool of read connections.
+//
+// Group commit: requests hand the writer a job (a function over a connection). The writer takes
+// every job queued so far, runs each inside its own SAVEPOINT of one transaction, and commits once:
+// one fsync for the whole batch. A job that fails is rolled back to its savepoint alone. Each job's
+// completion is called only after the COMMIT is durable, so a request is answered only then.
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <rapport/store/db.hpp>
+
+namespace rapport::store {
+
+// What a write job sees: the connection, inside an open transaction, and a way to run code
+// after the commit is durable (publishing events to live subscribers, for example).
+class Tx {
+ public:
+  explicit Tx(Conn& conn) : m_conn(conn) {}
+  Conn& conn() { return m_conn; }
+  void on_commit(std::function<void()> fn) { m_after.push_back(std::move(fn)); }
+  std::vector<std::function<void()>> take_after() { return std::move(m_after); }
+
+ private:
+  Conn& m_conn;
+  std::vector<std::function<void()>> m_after;
+};
+
+struct WriterStats {
+  std::atomic<uint64_t> batches{0};
+  std::atomic<uint64_t> jobs{0};
+  std::atomic<uint64_t> failed_commits{0};
+  // batch-size histogram, buckets <=1,2,4,...,1024,+Inf
+  static constexpr int k_buckets = 12;
+  std::atomic<uint64_t> batch_size_bucket[k_buckets]{};
+  std::atomic<uint64_t> batch_size_sum{0};
+};
+
+class Writer {
+ public:
+  using Job = std::function<Status(Tx&)>;
+  using Done = std::function<void(Status)>;
+
+  Writer(std::unique_ptr<Conn> conn, std::size_t max_queue, std::size_t max_batch);
+  ~Writer();
+  // Queues a job; `done` runs on the writer thread after commit (or failure). When the queue is
+  // full, `done` is called at once with `unavailable`, so callers shed load instead of queueing
+  // without bound.
+  void submit(Job job, Done done);
+  // Queues a job and waits for it: for the CLI, tests and start-up.
+  Status run(Job job);
+  // Stops taking jobs, finishes those queued, and joins the thread.
+  void stop();
+  std::size_t queue_depth() const;
+  const WriterStats& stats() const { return m_stats; }
+
+ private:
+  struct Item {
+    Job job;
+    Done done;
+  };
+  void loop();
+  void run_batch(std::vector<Item>& batch);
+
+  std::unique_ptr<Conn> m_conn;
+  std::size_t m_max_queue;
+  std::size_t m_max_batch;
+  mutable std::mutex m_mu;
+  std::condition_variable m_cv;
+  std::deque<Item> m_queue;
+  bool m_stopping = false;
+  WriterStats m_stats;
+  std::thread m_thread;
+};
+
+class ReadPool {
+ public:
+  ReadPool(std::string path, std::size_t size);
+  class Lease {
+   public:
+    Lease(ReadPool& pool, std::unique_ptr<Conn> conn) : m_pool(&pool), m_conn(std::move(conn)) {}
+    Lease(Lease&&) = default;
+    ~Lease();
+    Conn& operator*() { return *m_conn; }
+    Conn* operator->() { return m_conn.get(); }
+
+   private:
+    ReadPool* m_pool;
+    std::unique_ptr<Conn> m_conn;
+  };
+  // Blocks while every connection is in use; opens connections lazily up to `size`.
+  Result<Lease> acquire();
+
+ private:
+  std::string m_path;
+  std::size_t m_size;
+  std::size_t m_open = 0;
+  std::mutex m_mu;
+  std::condition_variable m_cv;
+  std::vector<std::unique_ptr<Conn>> m_free;
+};
+
+struct StoreOptions {
+  std::size_t read_connections = 8;
+  std::size_t max_write_queue = 20000;
+  std::size_t max_batch = 1024;
+};
+
+class Store {
+ public:
+  // Opens (creating if needed) the database at `path` and applies pending migrations.
+  static Result<std::unique_ptr<Store>> open(const std::string& path, StoreOptions options = {});
+  Writer& writer() { return *m_writer; }
+  ReadPool& reads() { return *m_reads; }
+  const std::string& path() const { return m_path; }
+  // Runs `fn` on a read connection.
+  template <typename F>
+  auto read(F&& fn) -> decltype(fn(std::declval<Conn&>())) {
+    auto lease = m_reads->acquire();
+    if (!lease) return fail(lease.error());
+    return fn(**lease);
+  }
+  // A consistent online copy to `dest` through SQLite's backup API.
+  Status backup(const std::string& dest);
+
+ private:
+  std::string m_path;
+  std::unique_ptr<Writer> m_writer;
+  std::unique_ptr<ReadPool> m_reads;
+};
+
+}  // namespace rapport::store
