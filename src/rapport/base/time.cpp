@@ -6,7 +6,16 @@
 
 namespace rapport {
 
+namespace {
+thread_local int64_t t_clock_override = 0;
+}
+
+ScopedClock::ScopedClock(int64_t at) : m_previous(t_clock_override) { t_clock_override = at; }
+ScopedClock::~ScopedClock() { t_clock_override = m_previous; }
+void ScopedClock::set(int64_t at) { t_clock_override = at; }
+
 int64_t now_epoch() {
+  if (t_clock_override) return t_clock_override;
   return std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
 }
 
