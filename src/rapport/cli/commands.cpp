@@ -1,16 +1,143 @@
 #include <rapport/cli/commands.hpp>
 
+#include <chrono>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 
+#include <rapport/demo/seed.hpp>
+#include <rapport/store/store.hpp>
+#include <rapport/workforce/parse.hpp>
+#include <rapport/workforce/staffing.hpp>
+
 namespace rapport::cli {
 
-void register_extra_commands(CLI::App& app, std::string& db) { (void)app; (void)db; }
+namespace {
+
+struct SeedArgs {
+  bool demo = false;
+  uint64_t seed = 42;
+  double scale = 1.0;
+  int days = 90;
+};
+
+struct StaffArgs {
+  std::string volume, interval = "30m", aht, target = "80/20", asa, shrinkage = "0", patience, concurrency,
+      channel = "voice", format = "table";
+  int rows = 3;
+};
+
+SeedArgs g_seed;
+StaffArgs g_staff;
+CLI::App* g_seed_cmd = nullptr;
+CLI::App* g_staff_cmd = nullptr;
+
+int fail_with(const Error& e) {
+  std::cerr << "rapport: " << e.message << "\n";
+  return 2;
+}
+
+int run_seed(const std::string& db) {
+  if (!g_seed.demo) {
+    std::cerr << "rapport: seed needs --demo (the only generator so far)\n";
+    return 2;
+  }
+  store::StoreOptions so;
+  so.read_connections = 2;
+  auto st = store::Store::open(db, so);
+  if (!st) return fail_with(st.error());
+  demo::SeedOptions o;
+  o.seed = g_seed.seed;
+  o.scale = g_seed.scale;
+  o.days = g_seed.days;
+  auto started = std::chrono::steady_clock::now();
+  auto r = demo::seed_demo(**st, o);
+  if (!r) return fail_with(r.error());
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::cerr << "seeded " << db << " in " << secs << " s: " << r->sites << " sites, " << r->groups << " teams, "
+            << r->agents << " agents, " << r->organizations << " organizations, " << r->customers << " customers, "
+            << r->tickets << " tickets, " << r->comments << " comments\n";
+  std::cout << "admin_email=" << r->admin_email << "\nadmin_password=" << r->admin_password << "\n";
+  return 0;
+}
+
+int run_staff() {
+  workforce::StaffingInput in;
+  auto volume = workforce::parse_volume(g_staff.volume);
+  if (!volume) return fail_with(volume.error());
+  in.volume = *volume;
+  auto interval = workforce::parse_duration(g_staff.interval);
+  if (!interval) return fail_with(interval.error());
+  in.interval_s = *interval;
+  auto aht = workforce::parse_duration(g_staff.aht);
+  if (!aht) return fail_with(aht.error());
+  in.aht_s = *aht;
+  if (!g_staff.asa.empty()) {
+    auto asa = workforce::parse_duration(g_staff.asa);
+    if (!asa) return fail_with(asa.error());
+    in.target.asa_s = *asa;
+  } else {
+    auto t = workforce::parse_service_target(g_staff.target);
+    if (!t) return fail_with(t.error());
+    in.target.service_level = t->fraction;
+    in.target.threshold_s = t->threshold_s;
+  }
+  auto shrink = workforce::parse_fraction(g_staff.shrinkage);
+  if (!shrink) return fail_with(shrink.error());
+  in.shrinkage = *shrink;
+  if (!g_staff.patience.empty()) {
+    auto p = workforce::parse_duration(g_staff.patience);
+    if (!p) return fail_with(p.error());
+    in.patience_s = *p;
+  }
+  if (g_staff.channel == "chat") in.channel = workforce::Channel::chat;
+  else if (g_staff.channel == "email") in.channel = workforce::Channel::email;
+  else if (g_staff.channel != "voice") return fail_with(Error::invalid("--channel must be voice, chat or email"));
+  if (!g_staff.concurrency.empty()) {
+    auto c = workforce::parse_concurrency(g_staff.concurrency);
+    if (!c) return fail_with(c.error());
+    in.concurrency = *c;
+  }
+  in.rows_each_side = g_staff.rows;
+  auto table = workforce::staffing_table(in);
+  if (!table) return fail_with(table.error());
+  if (g_staff.format == "json") std::cout << workforce::to_json(*table).dump(2) << "\n";
+  else if (g_staff.format == "csv") std::cout << workforce::render_csv(*table);
+  else if (g_staff.format == "table") std::cout << workforce::render_text(*table);
+  else return fail_with(Error::invalid("--format must be table, json or csv"));
+  return 0;
+}
+
+}  // namespace
+
+void register_extra_commands(CLI::App& app, std::string& db) {
+  g_seed_cmd = app.add_subcommand("seed", "Fill a database with generated data");
+  g_seed_cmd->add_flag("--demo", g_seed.demo, "the demo organization: 3 sites, 8 teams, ~120 agents, 90 days of tickets");
+  g_seed_cmd->add_option("--seed", g_seed.seed, "random seed; the same seed gives the same data")->capture_default_str();
+  g_seed_cmd->add_option("--scale", g_seed.scale, "1 gives ~150,000 tickets; 0.1 a tenth")->capture_default_str();
+  g_seed_cmd->add_option("--days", g_seed.days, "days of history")->capture_default_str();
+  g_seed_cmd->add_option("--db", db, "SQLite database")->capture_default_str();
+
+  g_staff_cmd = app.add_subcommand("staff", "Erlang C/A staffing: agents needed for a service-level or ASA target");
+  g_staff_cmd->add_option("--volume", g_staff.volume, "contacts offered per interval")->required();
+  g_staff_cmd->add_option("--interval", g_staff.interval, "interval length: 15m, 30m, 1h")->capture_default_str();
+  g_staff_cmd->add_option("--aht", g_staff.aht, "average handle time: 180s, 3m")->required();
+  g_staff_cmd->add_option("--target", g_staff.target, "service level: 80/20 = 80% answered within 20 s")
+      ->capture_default_str();
+  g_staff_cmd->add_option("--asa", g_staff.asa, "average-speed-of-answer target instead of --target, e.g. 30s");
+  g_staff_cmd->add_option("--shrinkage", g_staff.shrinkage, "paid time unavailable for contacts: 30%")
+      ->capture_default_str();
+  g_staff_cmd->add_option("--patience", g_staff.patience, "mean customer patience (Erlang A with abandonment): 120s");
+  g_staff_cmd->add_option("--channel", g_staff.channel, "voice, chat or email")->capture_default_str();
+  g_staff_cmd->add_option("--concurrency", g_staff.concurrency, "chats per agent (chat only)");
+  g_staff_cmd->add_option("--rows", g_staff.rows, "rows shown on each side of the answer")->capture_default_str();
+  g_staff_cmd->add_option("--format", g_staff.format, "table, json or csv")->capture_default_str();
+}
 
 int run_extra_commands(CLI::App& app, const std::string& db) {
   (void)app;
-  (void)db;
+  if (g_seed_cmd && g_seed_cmd->parsed()) return run_seed(db);
+  if (g_staff_cmd && g_staff_cmd->parsed()) return run_staff();
   std::cerr << "rapport: unknown command\n";
   return 2;
 }
