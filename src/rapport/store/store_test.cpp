@@ -1,0 +1,111 @@
+#include <rapport/store/store.hpp>
+#include <rapport/store/migrate.hpp>
+#include <rapport/store/testing.hpp>
+
+#include <atomic>
+#include <future>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace rapport::store {
+
+namespace {
+Status insert_setting(Tx& tx, const std::string& key) {
+  auto r = tx.conn().run("INSERT INTO settings(key, value) VALUES (?, 'v')", {key});
+  if (!r) return fail(r.error());
+  return {};
+}
+int64_t count_settings(Store& s) {
+  return s.read([](Conn& c) -> Result<int64_t> {
+           auto n = c.scalar("SELECT COUNT(*) FROM settings");
+           if (!n) return fail(n.error());
+           return n->value_or(0);
+         })
+      .value();
+}
+}  // namespace
+
+TEST(Writer, CommitsConcurrentJobsInSharedBatchesAndAnswersAfterCommit) {
+  TempStore s;
+  constexpr int k_jobs = 400;
+  std::vector<std::promise<Status>> done(k_jobs);
+  for (int i = 0; i < k_jobs; ++i) {
+    s->writer().submit([i](Tx& tx) { return insert_setting(tx, "k" + std::to_string(i)); },
+                       [&done, i](Status st) { done[i].set_value(std::move(st)); });
+  }
+  for (auto& d : done) EXPECT_TRUE(d.get_future().get().has_value());
+  EXPECT_EQ(count_settings(*s), k_jobs);
+  const auto& st = s->writer().stats();
+  EXPECT_EQ(st.jobs.load(), static_cast<uint64_t>(k_jobs));
+  // Jobs queued while a commit is in progress share the next one: fewer commits than jobs.
+  EXPECT_LT(st.batches.load(), static_cast<uint64_t>(k_jobs));
+}
+
+TEST(Writer, AFailedJobRollsBackAloneAndOthersInItsBatchCommit) {
+  TempStore s;
+  ASSERT_TRUE(s->writer().run([](Tx& tx) { return insert_setting(tx, "dup"); }));
+  std::promise<Status> a, b, c;
+  // The middle job inserts a row then fails on a duplicate key: its first insert must vanish too.
+  s->writer().submit([](Tx& tx) { return insert_setting(tx, "a"); }, [&](Status st) { a.set_value(st); });
+  s->writer().submit(
+      [](Tx& tx) -> Status {
+        if (auto st = insert_setting(tx, "half-written"); !st) return st;
+        return insert_setting(tx, "dup");
+      },
+      [&](Status st) { b.set_value(st); });
+  s->writer().submit([](Tx& tx) { return insert_setting(tx, "c"); }, [&](Status st) { c.set_value(st); });
+  EXPECT_TRUE(a.get_future().get().has_value());
+  auto failed = b.get_future().get();
+  ASSERT_FALSE(failed.has_value());
+  EXPECT_EQ(failed.error().code, ErrorCode::conflict);
+  EXPECT_TRUE(c.get_future().get().has_value());
+  auto half = s->read([](Conn& conn) { return conn.scalar("SELECT COUNT(*) FROM settings WHERE key='half-written'"); });
+  EXPECT_EQ(half.value().value_or(-1), 0);
+  EXPECT_EQ(count_settings(*s), 3);
+}
+
+TEST(Writer, AThrowingJobBecomesAnInternalErrorWithoutStoppingTheWriter) {
+  TempStore s;
+  auto st = s->writer().run([](Tx&) -> Status { throw std::runtime_error("boom"); });
+  ASSERT_FALSE(st.has_value());
+  EXPECT_EQ(st.error().code, ErrorCode::internal);
+  EXPECT_TRUE(s->writer().run([](Tx& tx) { return insert_setting(tx, "after"); }).has_value());
+}
+
+TEST(Writer, AFullQueueRejectsWithUnavailableInsteadOfGrowing) {
+  TempStore s;
+  auto conn = Conn::open((s.dir() / "other.db").string(), Conn::Mode::writer);
+  ASSERT_TRUE(conn);
+  Writer w(std::move(*conn), /*max_queue=*/2, /*max_batch=*/1);
+  std::promise<void> release;
+  auto gate = release.get_future().share();
+  std::atomic<int> rejected{0}, ok{0};
+  std::vector<std::promise<void>> finished(6);
+  for (int i = 0; i < 6; ++i) {
+    w.submit([gate](Tx&) -> Status { gate.wait(); return {}; },
+             [&, i](Status st) {
+               (st ? ok : rejected)++;
+               finished[i].set_value();
+             });
+  }
+  release.set_value();
+  for (auto& f : finished) f.get_future().wait();
+  EXPECT_GE(rejected.load(), 3);
+  EXPECT_EQ(ok.load() + rejected.load(), 6);
+  w.stop();
+}
+
+TEST(Store, ReopeningAppliesNoMigrationTwiceAndBackupIsConsistent) {
+  TempStore s;
+  ASSERT_TRUE(s->writer().run([](Tx& tx) { return insert_setting(tx, "x"); }));
+  auto dest = (s.dir() / "backup.db").string();
+  ASSERT_TRUE(s->backup(dest).has_value());
+  auto copy = Store::open(dest);
+  ASSERT_TRUE(copy);
+  EXPECT_EQ(count_settings(**copy), 1);
+  auto n = (*copy)->read([](Conn& c) { return c.scalar("SELECT COUNT(*) FROM schema_migrations"); });
+  EXPECT_EQ(n.value().value_or(0), static_cast<int64_t>(sqlite_migrations().size()));
+}
+
+}  // namespace rapport::store
