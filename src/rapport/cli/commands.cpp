@@ -22,9 +22,8 @@ struct SeedArgs {
 };
 
 struct StaffArgs {
-  std::string volume, interval = "30m", aht, target = "80/20", asa, shrinkage = "0", patience, concurrency,
-      channel = "voice", format = "table";
-  int rows = 3;
+  workforce::StaffingArgs args;
+  std::string format = "table";
 };
 
 SeedArgs g_seed;
@@ -62,44 +61,9 @@ int run_seed(const std::string& db) {
 }
 
 int run_staff() {
-  workforce::StaffingInput in;
-  auto volume = workforce::parse_volume(g_staff.volume);
-  if (!volume) return fail_with(volume.error());
-  in.volume = *volume;
-  auto interval = workforce::parse_duration(g_staff.interval);
-  if (!interval) return fail_with(interval.error());
-  in.interval_s = *interval;
-  auto aht = workforce::parse_duration(g_staff.aht);
-  if (!aht) return fail_with(aht.error());
-  in.aht_s = *aht;
-  if (!g_staff.asa.empty()) {
-    auto asa = workforce::parse_duration(g_staff.asa);
-    if (!asa) return fail_with(asa.error());
-    in.target.asa_s = *asa;
-  } else {
-    auto t = workforce::parse_service_target(g_staff.target);
-    if (!t) return fail_with(t.error());
-    in.target.service_level = t->fraction;
-    in.target.threshold_s = t->threshold_s;
-  }
-  auto shrink = workforce::parse_fraction(g_staff.shrinkage);
-  if (!shrink) return fail_with(shrink.error());
-  in.shrinkage = *shrink;
-  if (!g_staff.patience.empty()) {
-    auto p = workforce::parse_duration(g_staff.patience);
-    if (!p) return fail_with(p.error());
-    in.patience_s = *p;
-  }
-  if (g_staff.channel == "chat") in.channel = workforce::Channel::chat;
-  else if (g_staff.channel == "email") in.channel = workforce::Channel::email;
-  else if (g_staff.channel != "voice") return fail_with(Error::invalid("--channel must be voice, chat or email"));
-  if (!g_staff.concurrency.empty()) {
-    auto c = workforce::parse_concurrency(g_staff.concurrency);
-    if (!c) return fail_with(c.error());
-    in.concurrency = *c;
-  }
-  in.rows_each_side = g_staff.rows;
-  auto table = workforce::staffing_table(in);
+  auto in = workforce::staffing_input(g_staff.args);
+  if (!in) return fail_with(in.error());
+  auto table = workforce::staffing_table(*in);
   if (!table) return fail_with(table.error());
   if (g_staff.format == "json") std::cout << workforce::to_json(*table).dump(2) << "\n";
   else if (g_staff.format == "csv") std::cout << workforce::render_csv(*table);
@@ -119,18 +83,18 @@ void register_extra_commands(CLI::App& app, std::string& db) {
   g_seed_cmd->add_option("--db", db, "SQLite database")->capture_default_str();
 
   g_staff_cmd = app.add_subcommand("staff", "Erlang C/A staffing: agents needed for a service-level or ASA target");
-  g_staff_cmd->add_option("--volume", g_staff.volume, "contacts offered per interval")->required();
-  g_staff_cmd->add_option("--interval", g_staff.interval, "interval length: 15m, 30m, 1h")->capture_default_str();
-  g_staff_cmd->add_option("--aht", g_staff.aht, "average handle time: 180s, 3m")->required();
-  g_staff_cmd->add_option("--target", g_staff.target, "service level: 80/20 = 80% answered within 20 s")
+  g_staff_cmd->add_option("--volume", g_staff.args.volume, "contacts offered per interval")->required();
+  g_staff_cmd->add_option("--interval", g_staff.args.interval, "interval length: 15m, 30m, 1h")->capture_default_str();
+  g_staff_cmd->add_option("--aht", g_staff.args.aht, "average handle time: 180s, 3m")->required();
+  g_staff_cmd->add_option("--target", g_staff.args.target, "service level: 80/20 = 80% answered within 20 s")
       ->capture_default_str();
-  g_staff_cmd->add_option("--asa", g_staff.asa, "average-speed-of-answer target instead of --target, e.g. 30s");
-  g_staff_cmd->add_option("--shrinkage", g_staff.shrinkage, "paid time unavailable for contacts: 30%")
+  g_staff_cmd->add_option("--asa", g_staff.args.asa, "average-speed-of-answer target instead of --target, e.g. 30s");
+  g_staff_cmd->add_option("--shrinkage", g_staff.args.shrinkage, "paid time unavailable for contacts: 30%")
       ->capture_default_str();
-  g_staff_cmd->add_option("--patience", g_staff.patience, "mean customer patience (Erlang A with abandonment): 120s");
-  g_staff_cmd->add_option("--channel", g_staff.channel, "voice, chat or email")->capture_default_str();
-  g_staff_cmd->add_option("--concurrency", g_staff.concurrency, "chats per agent (chat only)");
-  g_staff_cmd->add_option("--rows", g_staff.rows, "rows shown on each side of the answer")->capture_default_str();
+  g_staff_cmd->add_option("--patience", g_staff.args.patience, "mean customer patience (Erlang A with abandonment): 120s");
+  g_staff_cmd->add_option("--channel", g_staff.args.channel, "voice, chat or email")->capture_default_str();
+  g_staff_cmd->add_option("--concurrency", g_staff.args.concurrency, "chats per agent (chat only)");
+  g_staff_cmd->add_option("--rows", g_staff.args.rows, "rows shown on each side of the answer")->capture_default_str();
   g_staff_cmd->add_option("--format", g_staff.format, "table, json or csv")->capture_default_str();
 }
 

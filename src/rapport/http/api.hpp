@@ -146,5 +146,6 @@ void register_ticket_routes(Api& api);
 void register_user_routes(Api& api);
 void register_directory_routes(Api& api);
 void register_search_routes(Api& api);
+void register_workforce_routes(Api& api);
 
 }  // namespace rapport::http

@@ -144,3 +144,51 @@ Result<int> parse_concurrency(std::string_view text) {
 }
 
 }  // namespace rapport::workforce
+
+namespace rapport::workforce {
+
+Result<StaffingInput> staffing_input(const StaffingArgs& a) {
+  StaffingInput in;
+  auto named = [](const char* field, const Error& e) { return fail(Error::invalid(std::string(field) + ": " + e.message)); };
+  if (a.volume.empty()) return fail(Error::invalid("volume: required (contacts per interval)"));
+  if (a.aht.empty()) return fail(Error::invalid("aht: required (average handle time, e.g. 180s)"));
+  auto volume = parse_volume(a.volume);
+  if (!volume) return named("volume", volume.error());
+  in.volume = *volume;
+  auto interval = parse_duration(a.interval);
+  if (!interval) return named("interval", interval.error());
+  in.interval_s = *interval;
+  auto aht = parse_duration(a.aht);
+  if (!aht) return named("aht", aht.error());
+  in.aht_s = *aht;
+  if (!a.asa.empty()) {
+    auto asa = parse_duration(a.asa);
+    if (!asa) return named("asa", asa.error());
+    in.target.asa_s = *asa;
+  } else {
+    auto t = parse_service_target(a.target);
+    if (!t) return named("target", t.error());
+    in.target.service_level = t->fraction;
+    in.target.threshold_s = t->threshold_s;
+  }
+  auto shrink = parse_fraction(a.shrinkage);
+  if (!shrink) return named("shrinkage", shrink.error());
+  in.shrinkage = *shrink;
+  if (!a.patience.empty()) {
+    auto p = parse_duration(a.patience);
+    if (!p) return named("patience", p.error());
+    in.patience_s = *p;
+  }
+  if (a.channel == "chat") in.channel = Channel::chat;
+  else if (a.channel == "email") in.channel = Channel::email;
+  else if (a.channel != "voice") return fail(Error::invalid("channel: must be voice, chat or email"));
+  if (!a.concurrency.empty()) {
+    auto c = parse_concurrency(a.concurrency);
+    if (!c) return named("concurrency", c.error());
+    in.concurrency = *c;
+  }
+  in.rows_each_side = a.rows;
+  return in;
+}
+
+}  // namespace rapport::workforce

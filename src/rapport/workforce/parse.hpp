@@ -31,3 +31,22 @@ Result<double> parse_volume(std::string_view text);
 Result<int> parse_concurrency(std::string_view text);
 
 }  // namespace rapport::workforce
+
+#include <optional>
+#include <string>
+
+#include <rapport/workforce/staffing.hpp>
+
+namespace rapport::workforce {
+
+// The staffing calculator's inputs as text, the way the CLI flags and the HTTP query give them.
+struct StaffingArgs {
+  std::string volume, interval = "30m", aht, target = "80/20", asa, shrinkage = "0", patience, concurrency,
+      channel = "voice";
+  int rows = 3;
+};
+
+// Parses and checks every field; the error names the field as the caller spelled it.
+Result<StaffingInput> staffing_input(const StaffingArgs& args);
+
+}  // namespace rapport::workforce
