@@ -350,6 +350,14 @@ void Api::reply(const CtxPtr& c, Response res) {
     res.set("ratelimit-remaining", rem);
     res.set("ratelimit-reset", reset);
   }
+  if (res.result_int() == 401) {
+    // A Basic challenge makes browsers pop up their own login dialog over the web UI, so the
+    // session endpoint and requests from the UI (cookie or X-Requested-With) get none.
+    auto cookie = c->header("Cookie").value_or("");
+    if (c->path == "/api/v2/session" || cookie.find("rapport_session=") != std::string::npos ||
+        c->header("X-Requested-With"))
+      res.erase(bhttp::field::www_authenticate);
+  }
   if (c->path.rfind("/api/", 0) == 0) res.set(bhttp::field::cache_control, "no-store");
   res.set("X-Content-Type-Options", "nosniff");
   if (c->req.method() == bhttp::verb::head) res.body().clear();
