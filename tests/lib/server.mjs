@@ -6,6 +6,10 @@
 //   await srv.run(['user', 'create', '--email', 'x@example.com', ...]); // CLI against the same DB
 //   await srv.stop();
 //
+//   // Crash and restart on the same database:
+//   await srv.kill('SIGKILL');
+//   const again = await startServer({ db: srv.db, skipSetup: true, token: srv.token });
+//
 // Environment:
 //   RAPPORT_BIN       the binary (default build/debug/rapport under the repo root)
 //   RAPPORT_KEEP_TMP  set to 1 to keep the temp directory (database, server log) after stop()
@@ -125,9 +129,14 @@ export function parseToken(stdout) {
  *   serveArgs   extra arguments for `serve`
  *   admin       {email, name, password} overrides
  *   readyTimeoutMs
+ *   db          an existing database file to serve instead of a new temp one; its directory is
+ *               left in place by stop()
+ *   skipSetup   do not migrate or create the admin (for a restart on an existing `db`)
+ *   token       the admin's API token when skipSetup is set (default: a new one is created)
  *
  * Returns {baseUrl, port, host, db, dir, bin, token, adminEmail, adminPassword, adminName,
- *          basicAuth, run(args, opts), request(method, path, opts), output(), stop()}.
+ *          basicAuth, pid, run(args, opts), request(method, path, opts), output(), kill(signal),
+ *          exited(), stop()}.
  */
 export async function startServer({
   env = {},
@@ -136,6 +145,9 @@ export async function startServer({
   serveArgs = [],
   admin = {},
   readyTimeoutMs = 20_000,
+  db: existingDb = null,
+  skipSetup = false,
+  token: givenToken = null,
 } = {}) {
   if (!existsSync(bin)) {
     throw new Error(`rapport binary not found at ${bin}: build it (make debug) or set RAPPORT_BIN`);
@@ -144,8 +156,9 @@ export async function startServer({
   const adminName = admin.name ?? ADMIN_NAME;
   const adminPassword = admin.password ?? ADMIN_PASSWORD;
 
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'rapport-test-'));
-  const db = path.join(dir, 'rapport.db');
+  const ownsDir = !existingDb;
+  const dir = ownsDir ? await mkdtemp(path.join(os.tmpdir(), 'rapport-test-')) : path.dirname(path.resolve(existingDb));
+  const db = ownsDir ? path.join(dir, 'rapport.db') : path.resolve(existingDb);
   const host = '127.0.0.1';
 
   /** Runs the CLI with `--db <the test database>` appended (unless args already name --db). */
@@ -156,13 +169,16 @@ export async function startServer({
   let output = '';
   let exited = null; // resolves {code, signal} once the server process is gone
   const cleanup = async () => {
-    if (!process.env.RAPPORT_KEEP_TMP) await rm(dir, { recursive: true, force: true });
+    if (ownsDir && !process.env.RAPPORT_KEEP_TMP) await rm(dir, { recursive: true, force: true });
   };
 
   try {
-    await run(['migrate']);
-    await run(['user', 'create', '--email', adminEmail, '--name', adminName, '--role', 'admin', '--password', adminPassword]);
-    const token = parseToken((await run(['token', 'create', '--email', adminEmail])).stdout);
+    if (!skipSetup) {
+      await run(['migrate']);
+      await run(['user', 'create', '--email', adminEmail, '--name', adminName, '--role', 'admin', '--password', adminPassword]);
+    }
+    const token =
+      skipSetup && givenToken ? givenToken : parseToken((await run(['token', 'create', '--email', adminEmail])).stdout);
 
     // The port is free when picked but another process may grab it first: retry on a bind failure.
     let port;
@@ -221,21 +237,37 @@ export async function startServer({
       adminName,
       adminPassword,
       basicAuth,
+      pid: child.pid,
       run,
       output: () => output,
+      /** Sends `signal` to the server (no cleanup; call stop() later). Resolves {code, signal} at exit. */
+      kill(signal = 'SIGKILL') {
+        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+        return exited;
+      },
+      /** Resolves {code, signal} once the server process has exited, however it ended. */
+      exited: () => exited,
       /**
        * fetch against the server. `auth`: 'token' (default, the admin's API token), 'none', or
-       * a full Authorization header value. `body` is sent as JSON. Resolves {status, headers, body, text}.
+       * a full Authorization header value. `body` is sent as JSON (a string or a Buffer is sent
+       * as is). Resolves {status, headers, body, text}.
        */
       async request(method, urlPath, { body, auth = 'token', headers = {} } = {}) {
         const h = { Accept: 'application/json', ...headers };
         if (auth === 'token') h.Authorization = basicAuth;
         else if (auth && auth !== 'none') h.Authorization = auth;
         if (body !== undefined) h['Content-Type'] ??= 'application/json';
-        const res = await fetch(new URL(urlPath, baseUrl), {
+        // Concatenate rather than resolve, so a path such as "//api/v2//x" reaches the server as is.
+        const url = urlPath.startsWith('/') ? `${baseUrl}${urlPath}` : new URL(urlPath, baseUrl);
+        const res = await fetch(url, {
           method,
           headers: h,
-          body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+          body:
+            body === undefined
+              ? undefined
+              : typeof body === 'string' || body instanceof Uint8Array
+                ? body
+                : JSON.stringify(body),
           redirect: 'manual',
         });
         const text = await res.text();
@@ -255,7 +287,9 @@ export async function startServer({
           if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
           const result = await exited;
           clearTimeout(timer);
-          if (process.env.RAPPORT_KEEP_TMP) await writeFile(path.join(dir, 'server.log'), output);
+          if (process.env.RAPPORT_KEEP_TMP) {
+            await writeFile(path.join(dir, ownsDir ? 'server.log' : `server-${proc.pid}.log`), output);
+          }
           await cleanup();
           return result;
         })();

@@ -212,7 +212,9 @@ void Api::handle(Request&& req, const std::string& ip, Respond respond) {
       return serve_static(c);
     }
     if (!authenticate(c, found->auth)) return;
-    if (!check_rate(c)) return;
+    // Only the API is rate limited: health checks and metrics scrapes must keep answering even
+    // when anonymous traffic from the same address (a proxy, a load balancer) used up its budget.
+    if (c->path.rfind("/api/", 0) == 0 && !check_rate(c)) return;
     found->handler(c);
   } catch (const std::exception& e) {
     spdlog::error("request_id={} event=handler_exception error=\"{}\"", c->request_id, e.what());

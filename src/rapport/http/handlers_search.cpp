@@ -111,8 +111,6 @@ std::vector<Source> sources(const CtxPtr& c, store::Conn& conn, const tickets::S
 void search(const CtxPtr& c) {
   auto q = read_query(*c);
   if (!q) return c->api.reply_error(c, q.error());
-  auto pr = page_request(*c, false);
-  if (!pr) return c->api.reply_error(c, pr.error());
   tickets::SearchSort sort;
   if (auto s = c->param("sort_by"); s && !s->empty()) {
     if (*s != "updated_at" && *s != "created_at" && *s != "priority" && *s != "status" && *s != "ticket_type")
@@ -120,6 +118,9 @@ void search(const CtxPtr& c) {
     sort.column = *s;
   }
   if (auto o = c->param("sort_order")) sort.desc = *o != "asc";
+  // The search sorts are checked above; page_request only reads page and per_page here.
+  auto pr = page_request(*c, false, {"updated_at", "created_at", "priority", "status", "ticket_type"});
+  if (!pr) return c->api.reply_error(c, pr.error());
   int64_t offset = (pr->page - 1) * pr->per_page;
   if (offset >= k_max_search_results)
     return c->api.reply_error(c, search_error("Search returns at most 1,000 results; narrow the query"));

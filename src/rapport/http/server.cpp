@@ -1,5 +1,6 @@
 #include <rapport/http/server.hpp>
 
+#include <array>
 #include <optional>
 
 #include <spdlog/spdlog.h>
@@ -60,6 +61,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void reject(unsigned status, const std::string& error, const std::string& description) {
     m_keep_alive = false;  // the stream position is unknown after a parse error
+    m_linger = true;       // the client may still be sending the body we refused
     m_server.m_in_flight++;
     do_write(m_server.reject()(status, error, description));
   }
@@ -77,8 +79,27 @@ class Session : public std::enable_shared_from_this<Session> {
     m_server.m_in_flight--;
     m_response.reset();
     if (ec) return fail(ec, "write");
-    if (!keep) return close();
+    if (!keep) return m_linger ? linger() : close();
     do_read();
+  }
+
+  // After refusing a request mid-upload (413, 431, 400): stop sending, then read and discard
+  // what the client still sends for a while. Closing with unread data makes the kernel send a
+  // reset, and a client still writing its body then sees EPIPE/ECONNRESET instead of our answer.
+  void linger() {
+    beast::error_code ec;
+    m_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return;
+    m_stream.expires_after(std::chrono::seconds(5));
+    drain();
+  }
+
+  void drain() {
+    m_stream.async_read_some(net::buffer(m_discard), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+      self->m_drained += n;
+      // Bounded in time (the expiry above) and in bytes; then the socket closes with the session.
+      if (!ec && self->m_drained < 64 * 1024 * 1024) self->drain();
+    });
   }
 
   void fail(beast::error_code ec, const char* what) {
@@ -100,6 +121,9 @@ class Session : public std::enable_shared_from_this<Session> {
   Server& m_server;
   std::string m_remote;
   bool m_keep_alive = false;
+  bool m_linger = false;
+  std::size_t m_drained = 0;
+  std::array<char, 16 * 1024> m_discard{};
   std::size_t m_requests = 0;
 };
 
