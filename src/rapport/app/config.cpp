@@ -19,6 +19,7 @@ const std::vector<ConfigKey>& config_keys() {
       {"server.max_connections", "10000", "open connections accepted at once"},
       {"server.shutdown_grace", "20", "seconds in-flight requests get to finish on SIGTERM"},
       {"server.web_root", "web/dist", "directory of the built web UI served at /"},
+      {"server.public_url", "", "the URL customers reach this server at, for links in emails (default: http://LISTEN)"},
       {"store.db", "data/rapport.db", "SQLite database file"},
       {"store.read_connections", "8", "pooled read connections"},
       {"store.max_write_queue", "20000", "queued write jobs before requests get 503"},

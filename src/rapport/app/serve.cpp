@@ -4,7 +4,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <rapport/app/workers.hpp>
 #include <rapport/base/crypto.hpp>
+#include <rapport/feedback/feedback.hpp>
 #include <rapport/base/log.hpp>
 #include <rapport/base/strings.hpp>
 #include <rapport/http/api.hpp>
@@ -96,6 +98,25 @@ int serve(const Config& config) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // The public base URL for links in emails (survey links): configured, or the listen address.
+  std::string public_url = config.str("server.public_url");
+  if (public_url.empty()) public_url = "http://" + config.str("server.listen");
+  if (auto sec = store.writer().run([](store::Tx& tx) -> Status {
+        auto s = feedback::ensure_secret(tx);
+        if (!s) return fail(s.error());
+        return {};
+      });
+      !sec) {
+    spdlog::error("event=secret_setup_failed error=\"{}\"", sec.error().message);
+    return 1;
+  }
+  Workers workers(store, {{"feedback_requests", {"ticket.updated"},
+                           [public_url](store::Tx& tx, const events::StoredEvent& e) {
+                             return feedback::on_ticket_event(tx, e, public_url);
+                           }}});
+  store.writer().set_commit_listener([&workers] { workers.poke(); });
+  workers.start();
+
   http::Api api(store, *api_cfg);
   std::atomic<bool> draining{false};
   http::Server server(
@@ -122,6 +143,7 @@ int serve(const Config& config) {
   draining = true;
   server.shutdown(std::chrono::seconds(*grace));
   server.wait();
+  workers.stop();
   store.writer().stop();  // commits whatever is still queued
   spdlog::info("event=shutdown_complete");
   spdlog::default_logger()->flush();

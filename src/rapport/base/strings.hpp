@@ -7,6 +7,9 @@
 
 namespace rapport {
 
+// Escapes text for HTML element content and quoted attribute values.
+std::string html_escape(std::string_view s);
+
 std::string to_lower(std::string_view s);
 std::string_view trim(std::string_view s);
 std::vector<std::string> split(std::string_view s, char sep);

@@ -146,6 +146,7 @@ Api::Api(store::Store& store, ApiConfig config) : m_store(store), m_config(std::
   register_directory_routes(*this);
   register_search_routes(*this);
   register_workforce_routes(*this);
+  register_feedback_routes(*this);
 }
 
 void Api::add(std::string method, std::string pattern, AuthMode auth, RouteHandler h) {

@@ -147,5 +147,6 @@ void register_user_routes(Api& api);
 void register_directory_routes(Api& api);
 void register_search_routes(Api& api);
 void register_workforce_routes(Api& api);
+void register_feedback_routes(Api& api);
 
 }  // namespace rapport::http

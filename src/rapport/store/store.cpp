@@ -106,6 +106,7 @@ void Writer::run_batch(std::vector<Item>& batch) {
   m_stats.batch_size_bucket[bucket]++;
   for (auto& fn : after) fn();
   for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
+  if (m_on_commit) m_on_commit();
 }
 
 ReadPool::ReadPool(std::string path, std::size_t size) : m_path(std::move(path)), m_size(size) {}

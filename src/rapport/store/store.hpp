@@ -60,6 +60,9 @@ class Writer {
   void stop();
   std::size_t queue_depth() const;
   const WriterStats& stats() const { return m_stats; }
+  // Called on the writer thread after every successful commit (set before traffic starts):
+  // background consumers wake on it instead of polling.
+  void set_commit_listener(std::function<void()> fn) { m_on_commit = std::move(fn); }
 
  private:
   struct Item {
@@ -77,6 +80,7 @@ class Writer {
   std::deque<Item> m_queue;
   bool m_stopping = false;
   WriterStats m_stats;
+  std::function<void()> m_on_commit;
   std::thread m_thread;
 };
 

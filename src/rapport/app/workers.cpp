@@ -1,0 +1,66 @@
+#include <rapport/app/workers.hpp>
+
+#include <spdlog/spdlog.h>
+
+namespace rapport::app {
+
+Workers::Workers(store::Store& store, std::vector<Consumer> consumers)
+    : m_store(store), m_consumers(std::move(consumers)) {}
+
+Workers::~Workers() { stop(); }
+
+void Workers::start() {
+  // Consumers start at the end of the log the first time they run on a database, so turning a
+  // feature on does not replay years of history.
+  for (const auto& c : m_consumers) {
+    auto st = m_store.writer().run([&](store::Tx& tx) { return events::start_at_end(tx, c.name); });
+    if (!st) spdlog::error("event=consumer_start_failed name={} error=\"{}\"", c.name, st.error().message);
+  }
+  m_thread = std::thread([this] { loop(); });
+}
+
+void Workers::stop() {
+  {
+    std::lock_guard lock(m_mu);
+    m_stopping = true;
+  }
+  m_cv.notify_all();
+  if (m_thread.joinable()) m_thread.join();
+}
+
+void Workers::poke() {
+  {
+    std::lock_guard lock(m_mu);
+    m_poked = true;
+  }
+  m_cv.notify_one();
+}
+
+Status Workers::drain() {
+  for (bool more = true; more;) {
+    more = false;
+    for (const auto& c : m_consumers) {
+      auto n = events::consume(m_store, c.name, c.kinds, c.handler);
+      if (!n) return fail(n.error());
+      if (*n > 0) more = true;
+    }
+  }
+  return {};
+}
+
+void Workers::loop() {
+  while (true) {
+    {
+      std::unique_lock lock(m_mu);
+      // The timeout retries a failed batch even when nothing else is being written.
+      m_cv.wait_for(lock, std::chrono::seconds(5), [&] { return m_poked || m_stopping; });
+      if (m_stopping) return;
+      m_poked = false;
+    }
+    if (auto st = drain(); !st) {
+      spdlog::error("event=consumer_failed error=\"{}\"", st.error().message);
+    }
+  }
+}
+
+}  // namespace rapport::app

@@ -1,0 +1,42 @@
+#pragma once
+// Background consumers of the event log, run on one thread that wakes when the writer commits.
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <rapport/events/consumer.hpp>
+#include <rapport/store/store.hpp>
+
+namespace rapport::app {
+
+class Workers {
+ public:
+  struct Consumer {
+    std::string name;
+    std::vector<std::string> kinds;
+    events::EventHandler handler;
+  };
+  Workers(store::Store& store, std::vector<Consumer> consumers);
+  ~Workers();
+  void start();
+  void stop();
+  // Wakes the thread (the writer's commit listener calls this).
+  void poke();
+  // Runs every consumer until none has work left: for the CLI and tests.
+  Status drain();
+
+ private:
+  void loop();
+  store::Store& m_store;
+  std::vector<Consumer> m_consumers;
+  std::mutex m_mu;
+  std::condition_variable m_cv;
+  bool m_poked = false, m_stopping = false;
+  std::thread m_thread;
+};
+
+}  // namespace rapport::app
