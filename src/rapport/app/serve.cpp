@@ -7,9 +7,12 @@
 #include <rapport/app/workers.hpp>
 #include <rapport/base/crypto.hpp>
 #include <rapport/feedback/feedback.hpp>
+#include <rapport/feedback/recognition.hpp>
 #include <rapport/base/log.hpp>
 #include <rapport/base/strings.hpp>
+#include <rapport/base/time.hpp>
 #include <rapport/http/api.hpp>
+#include <rapport/http/feedback_stream.hpp>
 #include <rapport/http/server.hpp>
 #include <rapport/store/store.hpp>
 
@@ -59,6 +62,8 @@ Result<http::ApiConfig> api_config(const Config& c) {
   a.export_lag_seconds = *lag;
   a.secure_cookies = *sec;
   a.web_root = c.str("server.web_root");
+  a.public_url = c.str("server.public_url");
+  while (!a.public_url.empty() && a.public_url.back() == '/') a.public_url.pop_back();
   return a;
 }
 
@@ -99,7 +104,7 @@ int serve(const Config& config) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   // The public base URL for links in emails (survey links): configured, or the listen address.
-  std::string public_url = config.str("server.public_url");
+  std::string public_url = api_cfg->public_url;
   if (public_url.empty()) public_url = "http://" + config.str("server.listen");
   if (auto sec = store.writer().run([](store::Tx& tx) -> Status {
         auto s = feedback::ensure_secret(tx);
@@ -113,20 +118,44 @@ int serve(const Config& config) {
   Workers workers(store, {{"feedback_requests", {"ticket.updated"},
                            [public_url](store::Tx& tx, const events::StoredEvent& e) {
                              return feedback::on_ticket_event(tx, e, public_url);
-                           }}});
-  store.writer().set_commit_listener([&workers] { workers.poke(); });
+                           }}},
+                  {{"daily_digest", std::chrono::seconds(60), [&store, public_url]() -> Status {
+                      // Yesterday's digest (UTC days), once: read first, write only when due.
+                      int64_t yesterday = now_epoch() / 86400 - 1;
+                      auto last = store.read([](store::Conn& c) {
+                        return c.scalar_text("SELECT value FROM settings WHERE key = 'digest_last_day'");
+                      });
+                      if (!last) return fail(last.error());
+                      if (*last && parse_int(**last).value_or(0) >= yesterday) return {};
+                      return store.writer().run([&](store::Tx& tx) -> Status {
+                        auto n = feedback::queue_digests(tx, yesterday, public_url);
+                        if (!n) return fail(n.error());
+                        if (*n > 0) spdlog::info("event=digests_queued day={} count={}", yesterday, *n);
+                        return {};
+                      });
+                    }}});
+  // Both wake on every commit. The stream holds connections of the server below: stop() it
+  // before the server shuts down.
+  http::FeedbackStream feedback_stream(store);
+  store.writer().set_commit_listener([&workers, &feedback_stream] {
+    workers.poke();
+    feedback_stream.poke();
+  });
   workers.start();
+  feedback_stream.start();
 
   http::Api api(store, *api_cfg);
   std::atomic<bool> draining{false};
   http::Server server(
-      *opts, [&api](http::Request&& req, const std::string& ip, http::Respond respond) {
-        api.handle(std::move(req), ip, std::move(respond));
+      *opts,
+      [&api](http::Request&& req, const std::string& ip, http::Respond respond, http::OpenStream open) {
+        api.handle(std::move(req), ip, std::move(respond), std::move(open));
       },
       [&api](unsigned status, const std::string& e, const std::string& d) { return api.reject(status, e, d); });
   api.post = [&server](std::function<void()> fn) { boost::asio::post(server.io(), std::move(fn)); };
   api.connections_gauge = [&server] { return server.connections(); };
   api.ready = [&draining] { return !draining.load(); };
+  api.feedback_stream = &feedback_stream;
   unsigned short port;
   try {
     port = server.start();
@@ -141,6 +170,7 @@ int serve(const Config& config) {
   sigwait(&signals, &sig);
   spdlog::info("event=shutdown_started signal={} in_flight={}", sig, server.in_flight());
   draining = true;
+  feedback_stream.stop();  // ends the streams, which are not in-flight requests
   server.shutdown(std::chrono::seconds(*grace));
   server.wait();
   workers.stop();

@@ -4,8 +4,11 @@
 
 namespace rapport::app {
 
-Workers::Workers(store::Store& store, std::vector<Consumer> consumers)
-    : m_store(store), m_consumers(std::move(consumers)) {}
+Workers::Workers(store::Store& store, std::vector<Consumer> consumers, std::vector<Periodic> periodic)
+    : m_store(store),
+      m_consumers(std::move(consumers)),
+      m_periodic(std::move(periodic)),
+      m_next_run(m_periodic.size(), std::chrono::steady_clock::now()) {}
 
 Workers::~Workers() { stop(); }
 
@@ -59,6 +62,13 @@ void Workers::loop() {
     }
     if (auto st = drain(); !st) {
       spdlog::error("event=consumer_failed error=\"{}\"", st.error().message);
+    }
+    auto now = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < m_periodic.size(); ++i) {
+      if (now < m_next_run[i]) continue;
+      m_next_run[i] = now + m_periodic[i].every;
+      if (auto st = m_periodic[i].run(); !st)
+        spdlog::error("event=periodic_failed name={} error=\"{}\"", m_periodic[i].name, st.error().message);
     }
   }
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Background consumers of the event log, run on one thread that wakes when the writer commits.
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -20,7 +21,14 @@ class Workers {
     std::vector<std::string> kinds;
     events::EventHandler handler;
   };
-  Workers(store::Store& store, std::vector<Consumer> consumers);
+  // A job run on the same thread at most every `every` (daily digests). It must read before it
+  // writes: a write wakes the thread again.
+  struct Periodic {
+    std::string name;
+    std::chrono::seconds every;
+    std::function<Status()> run;
+  };
+  Workers(store::Store& store, std::vector<Consumer> consumers, std::vector<Periodic> periodic = {});
   ~Workers();
   void start();
   void stop();
@@ -33,6 +41,8 @@ class Workers {
   void loop();
   store::Store& m_store;
   std::vector<Consumer> m_consumers;
+  std::vector<Periodic> m_periodic;
+  std::vector<std::chrono::steady_clock::time_point> m_next_run;
   std::mutex m_mu;
   std::condition_variable m_cv;
   bool m_poked = false, m_stopping = false;

@@ -7,6 +7,7 @@
 #include <rapport/base/strings.hpp>
 #include <rapport/base/time.hpp>
 #include <rapport/events/event_log.hpp>
+#include <rapport/feedback/recovery.hpp>
 #include <rapport/store/list_query.hpp>
 
 namespace rapport::feedback {
@@ -86,8 +87,65 @@ std::string token_signature(const std::string& secret, int64_t id, int64_t expir
   return crypto::hmac_sha256_hex(secret, std::to_string(id) + "." + std::to_string(expires) + "." + nonce).substr(0, 40);
 }
 
+bool looks_like_no_reply(const std::string& email) {
+  auto e = to_lower(email);
+  for (const char* p : {"noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "mailer-daemon", "postmaster"})
+    if (e.find(p) != std::string::npos) return true;
+  return false;
+}
+
+std::string first_name(const std::string& name) { return name.substr(0, name.find(' ')); }
+
+Status queue_survey_email(store::Tx& tx, const Request& r, const std::string& to, const std::string& agent_name,
+                          const std::string& subject, const std::string& url, int64_t now) {
+  bool follow_up = r.kind == "follow_up";
+  std::string opening = follow_up ? agent_name + " followed up with you about \"" + subject + "\". Did we make it right?"
+                                  : agent_name + " helped you with \"" + subject + "\". How did " + first_name(agent_name) + " do?";
+  std::string text = "Hi,\n\n" + opening + "\n\nRate your experience: " + url +
+                     "\n\nIt takes ten seconds and goes straight to the team.\n";
+  std::string html = "<p>Hi,</p><p>" + html_escape(opening) + "</p><p>";
+  for (int s = 1; s <= 5; ++s) {
+    // A star in the email pre-selects that star on the page; only the customer's submit records.
+    html += "<a href=\"" + html_escape(url + "?stars=" + std::to_string(s)) + "\" style=\"font-size:28px;text-decoration:none\">&#9733;</a> ";
+  }
+  html += "</p>";
+  Json headers = {{"Auto-Submitted", "auto-generated"}};
+  auto q = tx.conn().run(
+      "INSERT INTO outbox(kind, to_address, subject, body_text, body_html, headers, ticket_id, related_id, next_attempt_at, created_at) "
+      "VALUES ('feedback_request', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      {to, (follow_up ? "Did we make it right? [#" : "How did " + first_name(agent_name) + " do? [#") + std::to_string(r.ticket_id) + "]",
+       text, html, headers.dump(),
+       r.ticket_id, r.id, now, now});
+  if (!q) return fail(q.error());
+  return {};
+}
+
+// The leaderboard's rollup, kept in the rating's transaction.
+Status add_to_daily(store::Conn& conn, const Rating& x) {
+  if (!x.agent_id || !x.stars) return {};
+  int64_t stars = *x.stars;
+  bool has_resolved = x.resolved.has_value();
+  auto r = conn.run(
+      "INSERT INTO rating_daily(agent_id, day, group_id, site_id, answers, stars_sum, csat, dsat, resolved_answers, "
+      "resolved_yes, nps_answers, promoters, detractors) VALUES (?,?,?,?,1,?,?,?,?,?,?,?,?) "
+      "ON CONFLICT(day, agent_id, group_id, site_id) DO UPDATE SET answers = answers + 1, "
+      "stars_sum = stars_sum + excluded.stars_sum, csat = csat + excluded.csat, dsat = dsat + excluded.dsat, "
+      "resolved_answers = resolved_answers + excluded.resolved_answers, resolved_yes = resolved_yes + excluded.resolved_yes, "
+      "nps_answers = nps_answers + excluded.nps_answers, promoters = promoters + excluded.promoters, "
+      "detractors = detractors + excluded.detractors",
+      {*x.agent_id, x.created_at / 86400, x.group_id.value_or(0), x.site_id.value_or(0), stars, int64_t{stars >= 4},
+       int64_t{stars <= 2}, int64_t{has_resolved}, int64_t{has_resolved && *x.resolved}, int64_t{x.nps.has_value()},
+       int64_t{x.nps && *x.nps >= 9}, int64_t{x.nps && *x.nps <= 6}});
+  if (!r) return fail(r.error());
+  return {};
+}
+
+}  // namespace
+
+std::string score_for_stars(int64_t stars) { return stars >= 4 ? "good" : stars <= 2 ? "bad" : "neither"; }
+
 // Parses and verifies a link token; returns the request it names.
-Result<Request> verify(store::Conn& conn, const std::string& secret, const std::string& token) {
+Result<Request> verify_link(store::Conn& conn, const std::string& secret, const std::string& token) {
   auto parts = split(token, '.');
   if (parts.size() != 3) return fail(Error::not_found());
   auto id = parse_int(parts[0]);
@@ -101,39 +159,6 @@ Result<Request> verify(store::Conn& conn, const std::string& secret, const std::
   return **req;
 }
 
-bool looks_like_no_reply(const std::string& email) {
-  auto e = to_lower(email);
-  for (const char* p : {"noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "mailer-daemon", "postmaster"})
-    if (e.find(p) != std::string::npos) return true;
-  return false;
-}
-
-std::string first_name(const std::string& name) { return name.substr(0, name.find(' ')); }
-
-Status queue_survey_email(store::Tx& tx, const Request& r, const std::string& to, const std::string& agent_name,
-                          const std::string& subject, const std::string& url, int64_t now) {
-  std::string text = "Hi,\n\n" + agent_name + " helped you with \"" + subject + "\". How did " + first_name(agent_name) +
-                     " do?\n\nRate your experience: " + url + "\n\nIt takes ten seconds and goes straight to the team.\n";
-  std::string html = "<p>Hi,</p><p>" + html_escape(agent_name) + " helped you with &ldquo;" + html_escape(subject) +
-                     "&rdquo;. How did " + html_escape(first_name(agent_name)) + " do?</p><p>";
-  for (int s = 1; s <= 5; ++s) {
-    // A star in the email pre-selects that star on the page; only the customer's submit records.
-    html += "<a href=\"" + html_escape(url + "?stars=" + std::to_string(s)) + "\" style=\"font-size:28px;text-decoration:none\">&#9733;</a> ";
-  }
-  html += "</p>";
-  Json headers = {{"Auto-Submitted", "auto-generated"}};
-  auto q = tx.conn().run(
-      "INSERT INTO outbox(kind, to_address, subject, body_text, body_html, headers, ticket_id, related_id, next_attempt_at, created_at) "
-      "VALUES ('feedback_request', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      {to, "How did " + first_name(agent_name) + " do? [#" + std::to_string(r.ticket_id) + "]", text, html, headers.dump(),
-       r.ticket_id, r.id, now, now});
-  if (!q) return fail(q.error());
-  return {};
-}
-
-}  // namespace
-
-std::string score_for_stars(int64_t stars) { return stars >= 4 ? "good" : stars <= 2 ? "bad" : "neither"; }
 
 Json to_json(const Config& c) {
   return {{"enabled", c.enabled},
@@ -145,7 +170,15 @@ Json to_json(const Config& c) {
           {"ask_nps", c.ask_nps},
           {"improvement_tags", c.improvement_tags},
           {"excellence_tags", c.excellence_tags},
-          {"recovery_threshold", c.recovery_threshold}};
+          {"recovery_threshold", c.recovery_threshold},
+          {"recovery_group_id", c.recovery_group_id ? Json(*c.recovery_group_id) : Json(nullptr)},
+          {"recovery_due_hours", c.recovery_due_hours},
+          {"reward_catalog", [&] {
+             Json a = Json::array();
+             for (const auto& r : c.reward_catalog) a.push_back({{"id", r.id}, {"label", r.label}, {"points", r.points}});
+             return a;
+           }()},
+          {"leaderboard_prior_weight", c.leaderboard_prior_weight}};
 }
 
 namespace {
@@ -168,6 +201,34 @@ void apply_config(Config& c, JsonInput& in) {
   if (auto v = in.integer("recovery_threshold")) {
     if (*v < 1 || *v > 4) in.validation().add("recovery_threshold", "InvalidValue", "Recovery threshold: must be 1..4");
     else c.recovery_threshold = static_cast<int>(*v);
+  }
+  if (in.is_null("recovery_group_id")) c.recovery_group_id.reset();
+  else if (auto v = in.integer("recovery_group_id")) c.recovery_group_id = *v;
+  if (auto v = in.integer("recovery_due_hours")) {
+    if (*v < 1 || *v > 24 * 30) in.validation().add("recovery_due_hours", "InvalidValue", "Recovery due hours: must be 1..720");
+    else c.recovery_due_hours = static_cast<int>(*v);
+  }
+  if (auto v = in.integer("leaderboard_prior_weight")) {
+    if (*v < 0 || *v > 1000) in.validation().add("leaderboard_prior_weight", "InvalidValue", "Leaderboard prior weight: must be 0..1000");
+    else c.leaderboard_prior_weight = static_cast<int>(*v);
+  }
+  if (auto a = in.array("reward_catalog")) {
+    std::vector<RewardItem> items;
+    for (const auto& e : *a) {
+      Validation item_v;
+      JsonInput item(e, item_v);
+      auto id = e.is_object() ? item.str("id", 64) : std::nullopt;
+      auto label = e.is_object() ? item.str("label", 200) : std::nullopt;
+      auto points = e.is_object() ? item.integer("points") : std::nullopt;
+      if (!id || id->empty() || !label || label->empty() || !points || *points < 0 || *points > 100000) {
+        in.validation().add("reward_catalog", "InvalidValue",
+                            "Reward catalog: each item needs an id, a label and points (0..100000)");
+        break;
+      }
+      items.push_back({*id, *label, *points});
+    }
+    if (items.size() > 20) in.validation().add("reward_catalog", "InvalidValue", "Reward catalog: at most 20 items");
+    else c.reward_catalog = std::move(items);
   }
 }
 }  // namespace
@@ -282,7 +343,8 @@ Status on_ticket_event(store::Tx& tx, const events::StoredEvent& e, const std::s
   else if (requester_tags.find("\"email_bouncing\"") != std::string::npos) reason = "bouncing_address";
   else if (cfg->suppression_days > 0) {
     auto recent = conn.scalar(
-        "SELECT 1 FROM feedback_requests WHERE requester_id = ? AND status <> 'suppressed' AND created_at > ? LIMIT 1",
+        "SELECT 1 FROM feedback_requests WHERE requester_id = ? AND kind = 'survey' AND status <> 'suppressed' "
+        "AND created_at > ? LIMIT 1",
         {requester, now - int64_t{cfg->suppression_days} * 86400});
     if (!recent) return fail(recent.error());
     if (*recent) reason = "recently_surveyed";
@@ -295,32 +357,42 @@ Status on_ticket_event(store::Tx& tx, const events::StoredEvent& e, const std::s
   r.group_id = group_id;
   r.site_id = site_id;
   r.channel = channel;
+  r.suppressed_reason = reason;
+  auto issued = issue_request(tx, r, *cfg, email, agent_name, subject, base_url);
+  if (!issued) return fail(issued.error());
+  return {};
+}
+
+Result<Request> issue_request(store::Tx& tx, Request r, const Config& cfg, const std::optional<std::string>& email,
+                              const std::string& agent_name, const std::string& subject, const std::string& base_url) {
+  auto& conn = tx.conn();
+  int64_t now = now_epoch();
   r.nonce = crypto::random_token(16);
   r.created_at = now;
-  r.expires_at = now + int64_t{cfg->expiry_days} * 86400;
+  r.expires_at = now + int64_t{cfg.expiry_days} * 86400;
   // Email requests wait in the outbox until the email channel sends them; on other channels
   // the link is handed to the customer in the conversation, so it counts as delivered now.
-  bool by_email = channel == "email" && email;
-  r.status = reason ? "suppressed" : (by_email ? "pending" : "delivered");
-  r.suppressed_reason = reason;
+  bool by_email = r.channel == "email" && email && !looks_like_no_reply(*email);
+  r.status = r.suppressed_reason ? "suppressed" : (by_email ? "pending" : "delivered");
   if (r.status == "delivered") r.delivered_at = now;
   auto ins = conn.run(
       "INSERT INTO feedback_requests(kind, ticket_id, agent_id, requester_id, group_id, site_id, channel, status, "
-      "suppressed_reason, nonce, created_at, delivered_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+      "suppressed_reason, nonce, recovery_case_id, created_at, delivered_at, expires_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
       {r.kind, r.ticket_id, r.agent_id, r.requester_id, r.group_id, r.site_id, r.channel, r.status, r.suppressed_reason,
-       r.nonce, r.created_at, r.delivered_at, r.expires_at});
+       r.nonce, r.recovery_case_id, r.created_at, r.delivered_at, r.expires_at});
   if (!ins) return fail(ins.error());
   r.id = conn.last_insert_id();
-  if (by_email && !reason) {
+  if (r.status == "pending") {
     auto secret = ensure_secret(tx);
     if (!secret) return fail(secret.error());
-    if (auto q = queue_survey_email(tx, r, *email, agent_name, subject, survey_url(base_url, *secret, r), now); !q) return q;
+    if (auto q = queue_survey_email(tx, r, *email, agent_name, subject, survey_url(base_url, *secret, r), now); !q)
+      return fail(q.error());
   }
   events::Event ev{"feedback.requested", "feedback_request", r.id, std::nullopt, std::nullopt,
-                   {{"ticket_id", ticket_id}, {"agent_id", *assignee}, {"status", r.status},
-                    {"suppressed_reason", reason ? Json(*reason) : Json(nullptr)}}};
+                   {{"ticket_id", r.ticket_id}, {"agent_id", r.agent_id}, {"status", r.status}, {"kind", r.kind},
+                    {"suppressed_reason", r.suppressed_reason ? Json(*r.suppressed_reason) : Json(nullptr)}}};
   if (auto a = events::append(conn, ev, now); !a) return fail(a.error());
-  return {};
+  return r;
 }
 
 Result<std::vector<Request>> requests_for_ticket(store::Conn& conn, int64_t ticket_id) {
@@ -337,7 +409,7 @@ Result<std::vector<Request>> requests_for_ticket(store::Conn& conn, int64_t tick
 }
 
 Result<Survey> open_survey(store::Conn& conn, const std::string& secret, const std::string& token) {
-  auto r = verify(conn, secret, token);
+  auto r = verify_link(conn, secret, token);
   if (!r) return fail(r.error());
   Survey s;
   s.request = *r;
@@ -362,7 +434,7 @@ Result<Survey> open_survey(store::Conn& conn, const std::string& secret, const s
 }
 
 Status mark_opened(store::Tx& tx, const std::string& secret, const std::string& token) {
-  auto r = verify(tx.conn(), secret, token);
+  auto r = verify_link(tx.conn(), secret, token);
   if (!r) return fail(r.error());
   if (r->opened_at) return {};
   int64_t now = now_epoch();
@@ -378,7 +450,7 @@ Status mark_opened(store::Tx& tx, const std::string& secret, const std::string& 
 
 Result<Rating> submit(store::Tx& tx, const std::string& secret, const std::string& token, const Answer& a) {
   auto& conn = tx.conn();
-  auto r = verify(conn, secret, token);
+  auto r = verify_link(conn, secret, token);
   if (!r) return fail(r.error());
   int64_t now = now_epoch();
   if (r->status == "answered") return fail(Error::conflict("This survey was already answered. Thank you!"));
@@ -431,16 +503,24 @@ Result<Rating> submit(store::Tx& tx, const std::string& secret, const std::strin
       "delivered_at = COALESCE(delivered_at, ?) WHERE id = ?",
       {now, now, now, r->id});
   if (!u) return fail(u.error());
-  // Zendesk's view of the latest rating: good or bad; a 3-star answer shows as offered.
+  std::optional<int64_t> case_id;
   if (x.kind == "survey") {
+    // Zendesk's view of the latest rating: good or bad; a 3-star answer shows as offered.
     auto t = conn.run("UPDATE tickets SET satisfaction_id = ?, satisfaction_score = ?, satisfaction_comment = ? WHERE id = ?",
                       {x.id, x.score == "neither" ? std::string("offered") : x.score, x.comment, x.ticket_id});
     if (!t) return fail(t.error());
+    if (auto d = add_to_daily(conn, x); !d) return fail(d.error());
+    auto opened = open_case_if_bad(tx, x, *cfg);
+    if (!opened) return fail(opened.error());
+    case_id = *opened;
   }
   events::Event e{"rating.created", "rating", x.id, std::nullopt, std::nullopt,
                   {{"ticket_id", x.ticket_id}, {"agent_id", *x.agent_id}, {"stars", *x.stars}, {"score", x.score},
                    {"resolved", x.resolved ? Json(*x.resolved) : Json(nullptr)}, {"nps", x.nps ? Json(*x.nps) : Json(nullptr)},
-                   {"kind", x.kind}, {"request_id", r->id}}};
+                   {"kind", x.kind}, {"request_id", r->id}, {"group_id", x.group_id ? Json(*x.group_id) : Json(nullptr)},
+                   {"site_id", x.site_id ? Json(*x.site_id) : Json(nullptr)},
+                   {"recovery_case_id", case_id ? Json(*case_id) : Json(nullptr)},
+                   {"recovers_case_id", r->recovery_case_id ? Json(*r->recovery_case_id) : Json(nullptr)}}};
   if (auto ev = events::append(conn, e, now); !ev) return fail(ev.error());
   return x;
 }
@@ -529,6 +609,15 @@ Result<domain::Page<Rating>> list_ratings(store::Conn& conn, const RatingFilter&
     else return fail(Error::invalid("score is not a valid filter"));
     if (s.ends_with("_with_comment")) q.where.push_back("comment <> ''");
     if (s.ends_with("_without_comment")) q.where.push_back("comment = ''");
+  }
+  for (auto [col, v] : {std::pair{"agent_id = ?", &f.agent_id}, {"group_id = ?", &f.group_id}, {"site_id = ?", &f.site_id}}) {
+    if (!*v) continue;
+    q.where.push_back(col);
+    q.params.push_back(**v);
+  }
+  if (f.kind) {
+    q.where.push_back("kind = ?");
+    q.params.push_back(*f.kind);
   }
   if (f.start_time) {
     q.where.push_back("created_at >= ?");

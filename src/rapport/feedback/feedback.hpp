@@ -16,6 +16,11 @@
 
 namespace rapport::feedback {
 
+struct RewardItem {
+  std::string id, label;
+  int64_t points = 0;
+};
+
 struct Config {
   bool enabled = true;
   bool first_solve_only = false;
@@ -28,6 +33,13 @@ struct Config {
   std::vector<std::string> excellence_tags = {"product_knowledge", "speed", "friendliness", "empathy",
                                               "went_the_extra_mile"};
   int recovery_threshold = 2;            // stars at or below open a recovery case
+  std::optional<int64_t> recovery_group_id;  // the group that works recovery cases
+  int recovery_due_hours = 24;
+  // What a customer may give the agent after a 4-5 star answer.
+  std::vector<RewardItem> reward_catalog = {{"coffee", "Buy them a coffee", 50},
+                                            {"high_five", "A high five", 10},
+                                            {"lunch", "Treat them to lunch", 150}};
+  int leaderboard_prior_weight = 10;     // C in the Bayesian ranking score
 };
 
 Result<Config> load_config(store::Conn& conn);
@@ -69,7 +81,16 @@ std::string survey_url(const std::string& base_url, const std::string& secret, c
 // `base_url` builds the links put in emails.
 Status on_ticket_event(store::Tx& tx, const events::StoredEvent& e, const std::string& base_url);
 
+// Stores a request drafted by the caller (kind, ticket, agent, requester, group, site, channel,
+// suppressed_reason, recovery_case_id) with a fresh link; queues the email when it goes by email.
+Result<Request> issue_request(store::Tx& tx, Request draft, const Config& cfg, const std::optional<std::string>& email,
+                              const std::string& agent_name, const std::string& subject, const std::string& base_url);
+
 Result<std::vector<Request>> requests_for_ticket(store::Conn& conn, int64_t ticket_id);
+
+// Checks a link token's signature and names its request; a bad signature, a changed expiry and
+// an unknown id are all not_found. Does not look at expiry or status.
+Result<Request> verify_link(store::Conn& conn, const std::string& secret, const std::string& token);
 
 // What the survey page shows.
 struct Survey {
@@ -101,6 +122,8 @@ Result<Rating> get_rating(store::Conn& conn, int64_t id, const domain::Principal
 struct RatingFilter {
   std::optional<std::string> score;  // Zendesk's filter values
   std::optional<int64_t> start_time, end_time;
+  std::optional<int64_t> agent_id, group_id, site_id;  // Rapport's filters
+  std::optional<std::string> kind;                      // survey | follow_up | zendesk
 };
 Result<domain::Page<Rating>> list_ratings(store::Conn& conn, const RatingFilter& f, const domain::PageRequest& pr,
                                           const domain::Principal& actor);

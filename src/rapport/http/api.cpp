@@ -147,6 +147,7 @@ Api::Api(store::Store& store, ApiConfig config) : m_store(store), m_config(std::
   register_search_routes(*this);
   register_workforce_routes(*this);
   register_feedback_routes(*this);
+  register_recognition_routes(*this);
 }
 
 void Api::add(std::string method, std::string pattern, AuthMode auth, RouteHandler h) {
@@ -164,11 +165,12 @@ Response Api::reject(unsigned status, const std::string& error, const std::strin
   return res;
 }
 
-void Api::handle(Request&& req, const std::string& ip, Respond respond) {
+void Api::handle(Request&& req, const std::string& ip, Respond respond, OpenStream open_stream) {
   auto c = std::make_shared<Ctx>(*this, std::move(req));
   c->ip = ip;
   c->started = std::chrono::steady_clock::now();
   c->respond = std::move(respond);
+  c->open_stream = std::move(open_stream);
   auto given_id = c->header("X-Request-Id");
   c->request_id = given_id && given_id->size() <= 64 && valid_utf8(*given_id) &&
                           given_id->find_first_of("\r\n\" ") == std::string::npos
@@ -342,6 +344,18 @@ bool Api::allow_export(const std::string& key) {
 void Api::reply(const CtxPtr& c, Response res) {
   if (c->replied) return;
   c->replied = true;
+  decorate(c, res);
+  c->respond(std::move(res));
+}
+
+std::shared_ptr<StreamSink> Api::stream(const CtxPtr& c, Response head) {
+  if (c->replied || !c->open_stream) return nullptr;
+  c->replied = true;
+  decorate(c, head);
+  return c->open_stream(std::move(head));
+}
+
+void Api::decorate(const CtxPtr& c, Response& res) {
   res.set("X-Request-Id", c->request_id);
   if (c->rate_remaining) {
     auto limit = std::to_string(m_config.rate_limit_per_minute);
@@ -370,7 +384,6 @@ void Api::reply(const CtxPtr& c, Response res) {
   spdlog::info("request_id={} method={} path={} status={} duration_ms={:.2f} user_id={} ip={}", c->request_id,
                std::string(c->req.method_string()), c->path, status, secs * 1000.0,
                c->authenticated ? std::to_string(c->who.user_id) : "-", c->ip);
-  c->respond(std::move(res));
 }
 
 void Api::reply_json(const CtxPtr& c, unsigned status, const Json& body) { reply(c, json_response(status, body)); }

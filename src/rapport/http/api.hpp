@@ -30,9 +30,11 @@ struct ApiConfig {
   std::size_t max_json_depth = 64;
   std::string web_root;                 // directory with the built UI; empty: none
   bool secure_cookies = false;          // set the Secure flag (behind TLS)
+  std::string public_url;               // base of links in emails; empty: the request's Host
 };
 
 class Api;
+class FeedbackStream;
 
 // Everything about one request while it is handled.
 struct Ctx {
@@ -51,6 +53,7 @@ struct Ctx {
   std::size_t route = 0;
   std::chrono::steady_clock::time_point started;
   Respond respond;
+  OpenStream open_stream;
   bool replied = false;
 
   Ctx(Api& a, Request&& r) : api(a), req(std::move(r)) {}
@@ -77,7 +80,7 @@ class Api {
  public:
   Api(store::Store& store, ApiConfig config);
   // Entry point for the server.
-  void handle(Request&& req, const std::string& ip, Respond respond);
+  void handle(Request&& req, const std::string& ip, Respond respond, OpenStream open_stream = {});
   Response reject(unsigned status, const std::string& error, const std::string& description);
   void add(std::string method, std::string pattern, AuthMode auth, RouteHandler h);
 
@@ -89,9 +92,14 @@ class Api {
   std::function<bool()> ready;
   // Posts work to the server's I/O threads (set by the app; runs inline when unset).
   std::function<void(std::function<void()>)> post;
+  // The live feedback stream (set by serve; null in tests that build an Api alone).
+  FeedbackStream* feedback_stream = nullptr;
 
   // Sends `res` for `c`: adds the request id, rate-limit headers, records metrics, logs.
   void reply(const CtxPtr& c, Response res);
+  // Answers with a long-lived stream (Server-Sent Events) instead of a response: `head` gets the
+  // same headers, log line and metrics as a reply. Null if the server cannot stream.
+  std::shared_ptr<StreamSink> stream(const CtxPtr& c, Response head);
   void reply_json(const CtxPtr& c, unsigned status, const Json& body);
   void reply_error(const CtxPtr& c, const Error& e);
   // Runs `job` on the writer; when it is durable, `done` builds the response on an I/O thread.
@@ -103,6 +111,8 @@ class Api {
   bool allow_export(const std::string& key);
 
  private:
+  // Request id, rate-limit headers, caching and sniffing headers, the access log and metrics.
+  void decorate(const CtxPtr& c, Response& res);
   bool authenticate(const CtxPtr& c, AuthMode mode);
   bool check_rate(const CtxPtr& c);
   void serve_static(const CtxPtr& c);
@@ -148,5 +158,6 @@ void register_directory_routes(Api& api);
 void register_search_routes(Api& api);
 void register_workforce_routes(Api& api);
 void register_feedback_routes(Api& api);
+void register_recognition_routes(Api& api);
 
 }  // namespace rapport::http

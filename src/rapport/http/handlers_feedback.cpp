@@ -5,6 +5,7 @@
 #include <rapport/base/strings.hpp>
 #include <rapport/base/time.hpp>
 #include <rapport/feedback/feedback.hpp>
+#include <rapport/feedback/recognition.hpp>
 #include <rapport/http/handler_util.hpp>
 #include <rapport/tickets/tickets.hpp>
 
@@ -197,6 +198,8 @@ Result<feedback::Answer> read_answer(const Ctx& c, bool json) {
   return a;
 }
 
+std::string thank_you(const feedback::Survey& s, const feedback::Rating& r, const std::string& path);
+
 void survey_post(const CtxPtr& c) {
   auto key = secret(c);
   if (!key) return c->api.reply_error(c, key.error());
@@ -225,7 +228,7 @@ void survey_post(const CtxPtr& c) {
         *rating = *r;
         return {};
       },
-      [c, json, rating, show_form_error](Status st) {
+      [c, json, rating, show_form_error, key = *key](Status st) {
         if (!st) {
           const auto& e = st.error();
           if (json) {
@@ -242,9 +245,84 @@ void survey_post(const CtxPtr& c) {
           std::string msg = e.details.empty() ? e.message : e.details.begin()->second.front().description;
           return show_form_error(msg, 422);
         }
-        if (json) return c->api.reply_json(c, 201, {{"rating", {{"id", rating->id}, {"stars", *rating->stars}, {"score", rating->score}}}});
-        c->api.reply(c, html_page(200, "Thank you",
-                                  "<div class=\"card\"><h1>Thank you!</h1><p>Your feedback is on its way to the team.</p></div>"));
+        if (json) return c->api.reply_json(c, 201, {{"rating", {{"id", rating->id}, {"stars", *rating->stars}, {"score", rating->score},
+                                                                {"can_reward", *rating->stars >= 4}}}});
+        with_read(c, [&](store::Conn& conn) {
+          auto s = feedback::open_survey(conn, key, c->args.at(0));
+          if (!s) return c->api.reply(c, not_found_page());
+          c->api.reply(c, html_page(200, "Thank you", thank_you(*s, *rating, c->path)));
+        });
+      });
+}
+
+// After a 4-5 star answer: an optional reward from the catalog and an opt-in public thank-you.
+std::string thank_you(const feedback::Survey& s, const feedback::Rating& r, const std::string& path) {
+  std::string out = "<div class=\"card\">" + agent_header(s) + "<h1>Thank you!</h1><p>Your feedback is on its way to " +
+                    esc(s.agent_first_name) + "'s team.</p>";
+  if (!r.stars || *r.stars < 4 || (s.config.reward_catalog.empty() && r.comment.empty())) return out + "</div>";
+  out += "<form method=\"post\" action=\"" + esc(path + "/thanks") + "\">";
+  if (!s.config.reward_catalog.empty()) {
+    out += "<fieldset><legend>Want to say thanks to " + esc(s.agent_first_name) + "?</legend><div class=\"choices\">";
+    for (const auto& item : s.config.reward_catalog)
+      out += "<label><input type=\"radio\" name=\"reward\" value=\"" + esc(item.id) + "\"> " + esc(item.label) + "</label>";
+    out += "<label><input type=\"radio\" name=\"reward\" value=\"\" checked> No, thanks</label></div></fieldset>";
+  }
+  if (!r.comment.empty())
+    out += "<fieldset><label><input type=\"checkbox\" name=\"share\" value=\"yes\"> Share my comment on the public thank-you "
+           "wall (only " + esc(s.agent_first_name) + "'s first name and your comment are shown)</label></fieldset>";
+  return out + "<button type=\"submit\">Send</button></form></div>";
+}
+
+void survey_thanks(const CtxPtr& c) {
+  auto key = secret(c);
+  if (!key) return c->api.reply_error(c, key.error());
+  const auto& body = c->req.body();
+  bool json = c->header("Content-Type").value_or("").find("json") != std::string::npos;
+  std::string item;
+  bool share = false;
+  if (!valid_utf8(body)) return c->api.reply_error(c, Error::invalid("The request body is not valid UTF-8"));
+  if (json) {
+    Json j = Json::parse(body, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return c->api.reply_error(c, Error::invalid("Malformed JSON"));
+    Validation v;
+    JsonInput in(j, v);
+    item = in.str("reward", 64).value_or("");
+    share = in.boolean("share").value_or(false);
+    if (!v.ok()) return c->api.reply_error(c, v.error());
+  } else {
+    for (const auto& pair : split(body, '&')) {
+      auto eq = pair.find('=');
+      if (eq == std::string::npos) continue;
+      auto k = url_decode(pair.substr(0, eq)), v = url_decode(pair.substr(eq + 1));
+      if (k == "reward") item = v;
+      else if (k == "share") share = v == "yes";
+    }
+  }
+  auto reward = std::make_shared<std::optional<feedback::Reward>>();
+  c->api.write(
+      c,
+      [key = *key, token = c->args.at(0), item, share, reward](store::Tx& tx) -> Status {
+        auto r = feedback::choose_reward(tx, key, token, item, share);
+        if (!r) return fail(r.error());
+        *reward = *r;
+        return {};
+      },
+      [c, json, reward, share](Status st) {
+        if (!st) {
+          const auto& e = st.error();
+          if (json) return c->api.reply_error(c, e);
+          if (e.code == ErrorCode::not_found) return c->api.reply(c, not_found_page());
+          std::string msg = e.details.empty() ? e.message : e.details.begin()->second.front().description;
+          return c->api.reply(c, html_page(e.code == ErrorCode::conflict ? 409 : 422, "Thank you",
+                                           "<div class=\"card\"><p class=\"error\" role=\"alert\">" + esc(msg) + "</p></div>"));
+        }
+        if (json)
+          return c->api.reply_json(c, 200, {{"reward", *reward ? feedback::to_json(**reward) : Json(nullptr)}, {"shared", share}});
+        std::string text = *reward ? "<p>" + esc((*reward)->agent_name.substr(0, (*reward)->agent_name.find(' '))) +
+                                         " will hear about your " + esc(to_lower((*reward)->label)) + ".</p>"
+                                   : "";
+        if (share) text += "<p>Your comment is on our <a href=\"/kudos\">thank-you wall</a>.</p>";
+        c->api.reply(c, html_page(200, "Thank you", "<div class=\"card\"><h1>Thanks again!</h1>" + text + "</div>"));
       });
 }
 
@@ -279,6 +357,41 @@ Json rating_json(const feedback::Rating& r, const std::string& base) {
           {"nps", r.nps ? Json(*r.nps) : Json(nullptr)},
           {"tags", r.tags},
           {"kind", r.kind}};
+}
+
+// Rapport's additions to each rating: the agent's and the ticket's names, team leads' reactions
+// and the customer's reward. Three queries for a whole page, keyed by rating id.
+Result<Json> rating_extras(store::Conn& conn, const std::vector<feedback::Rating>& ratings) {
+  Json out = Json::object();
+  if (ratings.empty()) return out;
+  std::vector<int64_t> ids;
+  store::Params params;
+  for (const auto& r : ratings) {
+    ids.push_back(r.id);
+    params.push_back(r.id);
+    out[std::to_string(r.id)] = {{"agent_name", nullptr}, {"ticket_subject", nullptr}, {"reactions", Json::array()},
+                                 {"reward", nullptr}, {"public_kudos", r.public_kudos}};
+  }
+  auto st = conn.each("SELECT r.id, u.name, t.subject FROM ratings r LEFT JOIN users u ON u.id = r.agent_id "
+                      "JOIN tickets t ON t.id = r.ticket_id WHERE r.id IN (" + store::placeholders(ids.size()) + ")",
+                      params, [&](const store::Row& row) {
+                        auto& o = out[std::to_string(row.i64(0))];
+                        if (auto n = row.opt_text(1)) o["agent_name"] = *n;
+                        o["ticket_subject"] = row.text(2);
+                      });
+  if (!st) return fail(st.error());
+  auto reactions = feedback::reactions_for(conn, ids);
+  if (!reactions) return fail(reactions.error());
+  for (const auto& x : *reactions) out[std::to_string(x.rating_id)]["reactions"].push_back(feedback::to_json(x));
+  st = conn.each("SELECT rating_id, id, item, label, points, status FROM rewards WHERE rating_id IN (" +
+                     store::placeholders(ids.size()) + ")",
+                 params, [&](const store::Row& row) {
+                   out[std::to_string(row.i64(0))]["reward"] = {{"id", row.i64(1)}, {"item", row.text(2)},
+                                                                {"label", row.text(3)}, {"points", row.i64(4)},
+                                                                {"status", row.text(5)}};
+                 });
+  if (!st) return fail(st.error());
+  return out;
 }
 
 void ticket_requests(const CtxPtr& c) {
@@ -323,11 +436,23 @@ void ratings_list(const CtxPtr& c) {
   if (auto s = c->param("score"); s && !s->empty()) f.score = *s;
   if (auto s = c->param("start_time"); s && !s->empty()) f.start_time = parse_int(*s);
   if (auto s = c->param("end_time"); s && !s->empty()) f.end_time = parse_int(*s);
+  for (auto [key, dst] : {std::pair{"agent_id", &f.agent_id}, {"group_id", &f.group_id}, {"site_id", &f.site_id}}) {
+    auto s = c->param(key);
+    if (!s || s->empty()) continue;
+    *dst = parse_int(*s);
+    if (!*dst) return c->api.reply_error(c, Error::invalid(std::string(key) + " must be an id"));
+  }
+  if (auto s = c->param("kind"); s && !s->empty()) f.kind = *s;
   with_read(c, [&](store::Conn& conn) {
     auto page = feedback::list_ratings(conn, f, *pr, c->who);
     if (!page) return c->api.reply_error(c, page.error());
-    reply_page<feedback::Rating>(c, "satisfaction_ratings", *page, *pr,
-                                 [&](const feedback::Rating& r) { return rating_json(r, c->base); });
+    auto extra = rating_extras(conn, page->items);
+    if (!extra) return c->api.reply_error(c, extra.error());
+    reply_page<feedback::Rating>(c, "satisfaction_ratings", *page, *pr, [&](const feedback::Rating& r) {
+      Json j = rating_json(r, c->base);
+      j.update((*extra)[std::to_string(r.id)]);
+      return j;
+    });
   });
 }
 
@@ -337,7 +462,11 @@ void rating_show(const CtxPtr& c) {
   with_read(c, [&](store::Conn& conn) {
     auto r = feedback::get_rating(conn, *id, c->who);
     if (!r) return c->api.reply_error(c, r.error());
-    c->api.reply_json(c, 200, {{"satisfaction_rating", rating_json(*r, c->base)}});
+    auto extra = rating_extras(conn, {*r});
+    if (!extra) return c->api.reply_error(c, extra.error());
+    Json j = rating_json(*r, c->base);
+    j.update((*extra)[std::to_string(r->id)]);
+    c->api.reply_json(c, 200, {{"satisfaction_rating", j}});
   });
 }
 
@@ -395,6 +524,7 @@ void register_feedback_routes(Api& api) {
   api.add("GET", "/s/{}", AuthMode::none, survey_get);
   api.add("POST", "/s/{}", AuthMode::none, survey_post);
   api.add("POST", "/s/{}/opened", AuthMode::none, survey_opened);
+  api.add("POST", "/s/{}/thanks", AuthMode::none, survey_thanks);
   api.add("GET", "/api/v2/tickets/{}/feedback_requests", R, ticket_requests);
   api.add("GET", "/api/v2/satisfaction_ratings", R, ratings_list);
   api.add("GET", "/api/v2/satisfaction_ratings/{}", R, rating_show);

@@ -1,7 +1,9 @@
 #include <rapport/http/server.hpp>
 
 #include <array>
+#include <deque>
 #include <optional>
+#include <sstream>
 
 #include <spdlog/spdlog.h>
 
@@ -11,7 +13,7 @@ namespace {
 
 using tcp = net::ip::tcp;
 
-class Session : public std::enable_shared_from_this<Session> {
+class Session : public StreamSink, public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, Server& server) : m_stream(std::move(socket)), m_server(server) {
     m_server.m_connections++;
@@ -38,7 +40,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_read(beast::error_code ec, std::size_t) {
     if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
         ec == net::error::connection_reset || ec == net::error::eof) {
-      return close();
+      return end_connection();
     }
     if (ec == bhttp::error::body_limit) {
       return reject(413, "RequestTooLarge", "The request body is larger than the server accepts");
@@ -54,9 +56,95 @@ class Session : public std::enable_shared_from_this<Session> {
     m_server.m_in_flight++;
     auto self = shared_from_this();
     auto executor = m_stream.get_executor();
-    m_server.handler()(std::move(req), m_remote, [self, executor](Response res) {
-      net::post(executor, [self, res = std::move(res)]() mutable { self->do_write(std::move(res)); });
+    m_server.handler()(
+        std::move(req), m_remote,
+        [self, executor](Response res) {
+          net::post(executor, [self, res = std::move(res)]() mutable { self->do_write(std::move(res)); });
+        },
+        [self, executor](Response head) -> std::shared_ptr<StreamSink> {
+          net::post(executor, [self, head = std::move(head)]() mutable { self->start_stream(std::move(head)); });
+          return self;
+        });
+  }
+
+ public:
+  // ---- StreamSink: any thread ----
+  bool push(std::string data) override {
+    if (m_stream_closed.load()) return false;
+    auto size = data.size();
+    if (m_backlog.fetch_add(size) + size > k_stream_backlog) {
+      close();
+      return false;
+    }
+    // One HTTP/1.1 chunk: hex length, CRLF, data, CRLF.
+    std::ostringstream chunk;
+    chunk << std::hex << size << "\r\n";
+    auto framed = std::make_shared<std::string>(chunk.str() + data + "\r\n");
+    net::post(m_stream.get_executor(), [self = shared_from_this(), framed, size] { self->enqueue(framed, size); });
+    return true;
+  }
+  void close() override {
+    if (m_stream_closed.exchange(true)) return;
+    net::post(m_stream.get_executor(), [self = shared_from_this()] { self->end_stream(); });
+  }
+  bool is_open() const override { return !m_stream_closed.load(); }
+
+ private:
+  // ---- streaming: on the strand ----
+  void start_stream(Response head) {
+    m_server.m_in_flight--;  // a stream is not an in-flight request: shutdown does not wait for it
+    m_stream.expires_never();
+    head.chunked(true);
+    head.keep_alive(false);
+    std::ostringstream os;
+    os << head.base();
+    enqueue(std::make_shared<std::string>(os.str()), 0);
+    // Reading tells us when the client goes away; anything it sends is ignored.
+    watch_peer();
+  }
+
+  void watch_peer() {
+    m_stream.socket().async_read_some(net::buffer(m_discard), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->stream_failed();
+      self->watch_peer();
     });
+  }
+
+  void enqueue(std::shared_ptr<std::string> data, std::size_t counted) {
+    if (m_stream_ended) return;
+    m_out.emplace_back(std::move(data), counted);
+    if (!m_writing) write_next();
+  }
+
+  void write_next() {
+    if (m_out.empty() || m_stream_ended) {
+      m_writing = false;
+      return;
+    }
+    m_writing = true;
+    auto data = m_out.front().first;
+    net::async_write(m_stream.socket(), net::buffer(*data), [self = shared_from_this(), data](beast::error_code ec, std::size_t) {
+      if (!self->m_out.empty()) {  // end_stream() may have dropped the queue meanwhile
+        self->m_backlog -= self->m_out.front().second;
+        self->m_out.pop_front();
+      }
+      if (ec) return self->stream_failed();
+      self->write_next();
+    });
+  }
+
+  void stream_failed() {
+    m_stream_closed = true;
+    end_stream();
+  }
+
+  void end_stream() {
+    if (m_stream_ended) return;
+    m_stream_ended = true;
+    m_out.clear();
+    beast::error_code ec;
+    m_stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    m_stream.socket().close(ec);
   }
 
   void reject(unsigned status, const std::string& error, const std::string& description) {
@@ -79,7 +167,7 @@ class Session : public std::enable_shared_from_this<Session> {
     m_server.m_in_flight--;
     m_response.reset();
     if (ec) return fail(ec, "write");
-    if (!keep) return m_linger ? linger() : close();
+    if (!keep) return m_linger ? linger() : end_connection();
     do_read();
   }
 
@@ -106,10 +194,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec != net::error::operation_aborted && ec != beast::error::timeout && ec != net::error::broken_pipe &&
         ec != net::error::connection_reset)
       spdlog::debug("event=http_error stage={} error=\"{}\"", what, ec.message());
-    close();
+    end_connection();
   }
 
-  void close() {
+  void end_connection() {
     beast::error_code ec;
     m_stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   }
@@ -125,6 +213,11 @@ class Session : public std::enable_shared_from_this<Session> {
   std::size_t m_drained = 0;
   std::array<char, 16 * 1024> m_discard{};
   std::size_t m_requests = 0;
+  // streaming
+  std::atomic<bool> m_stream_closed{false};
+  std::atomic<std::size_t> m_backlog{0};
+  std::deque<std::pair<std::shared_ptr<std::string>, std::size_t>> m_out;
+  bool m_writing = false, m_stream_ended = false;
 };
 
 }  // namespace

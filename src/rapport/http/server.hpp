@@ -25,8 +25,25 @@ using Request = bhttp::request<bhttp::string_body>;
 using Response = bhttp::response<bhttp::string_body>;
 // Called exactly once per request, from any thread; the session posts the write to its strand.
 using Respond = std::function<void(Response)>;
+
+// A long-lived response (Server-Sent Events): the application pushes data from any thread and
+// the session writes it, in order, as HTTP/1.1 chunks. A client that stops reading is cut off
+// once `k_stream_backlog` bytes wait for it, so one slow subscriber cannot hold memory.
+class StreamSink {
+ public:
+  static constexpr std::size_t k_stream_backlog = 1024 * 1024;
+  virtual ~StreamSink() = default;
+  // Queues `data`; false once the stream has closed (the client left, fell behind, or shutdown).
+  virtual bool push(std::string data) = 0;
+  virtual void close() = 0;
+  virtual bool is_open() const = 0;
+};
+// Instead of `respond`: sends `head` (status and headers, no length) and keeps the connection
+// for pushes. Called at most once, and never together with `respond`.
+using OpenStream = std::function<std::shared_ptr<StreamSink>(Response head)>;
+
 // What the server asks of the application for each request.
-using Handler = std::function<void(Request&& req, const std::string& remote_ip, Respond respond)>;
+using Handler = std::function<void(Request&& req, const std::string& remote_ip, Respond respond, OpenStream open)>;
 // Builds the response for a request the server rejects itself (413, 400, 431).
 using RejectHandler = std::function<Response(unsigned status, const std::string& error, const std::string& description)>;
 

@@ -1,0 +1,446 @@
+#include <rapport/feedback/recognition.hpp>
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+#include <rapport/base/json_input.hpp>
+#include <rapport/base/strings.hpp>
+#include <rapport/base/time.hpp>
+#include <rapport/events/event_log.hpp>
+#include <rapport/store/list_query.hpp>
+
+namespace rapport::feedback {
+
+namespace {
+
+constexpr const char* k_reward_columns =
+    "w.id, w.rating_id, w.agent_id, w.points, w.created_at, w.item, w.label, w.status, w.fulfilled_by, w.fulfilled_at, u.name";
+constexpr const char* k_reward_from = "rewards w JOIN users u ON u.id = w.agent_id";
+
+Reward map_reward(const store::Row& r) {
+  Reward w;
+  w.id = r.i64(0);
+  w.rating_id = r.i64(1);
+  w.agent_id = r.i64(2);
+  w.points = r.i64(3);
+  w.created_at = r.i64(4);
+  w.item = r.text(5);
+  w.label = r.text(6);
+  w.status = r.text(7);
+  w.fulfilled_by = r.opt_i64(8);
+  w.fulfilled_at = r.opt_i64(9);
+  w.agent_name = r.text(10);
+  return w;
+}
+
+std::string first_name_of(const std::string& name) { return name.substr(0, name.find(' ')); }
+
+double pct(int64_t a, int64_t b) { return b ? 100.0 * static_cast<double>(a) / static_cast<double>(b) : 0.0; }
+
+}  // namespace
+
+bool sees_all_feedback(const domain::Principal& p) {
+  return p.is_admin() || (p.is_staff() && p.rapport_role != domain::RapportRole::none);
+}
+
+Json to_json(const Reaction& r) {
+  return {{"id", r.id},          {"rating_id", r.rating_id}, {"author_id", r.author_id}, {"author_name", r.author_name},
+          {"kind", r.kind},      {"body", r.body},           {"created_at", iso8601(r.created_at)}};
+}
+
+Result<Reaction> add_reaction(store::Tx& tx, int64_t rating_id, const Json& in, const domain::Principal& actor) {
+  if (!sees_all_feedback(actor)) return fail(Error::forbidden());
+  auto& conn = tx.conn();
+  auto rating = get_rating(conn, rating_id, actor);
+  if (!rating) return fail(rating.error());
+  Validation v;
+  JsonInput input(in, v);
+  auto kind = input.str("kind", 16);
+  auto body = input.str("body", 2000);
+  if (!kind || (*kind != "praise" && *kind != "coaching")) v.add("kind", "InvalidValue", "Kind: must be praise or coaching");
+  if (!body || trim(*body).empty()) v.add("body", "BlankValue", "Body: cannot be blank");
+  if (!v.ok()) return fail(v.error());
+  int64_t now = now_epoch();
+  Reaction r;
+  r.rating_id = rating_id;
+  r.author_id = actor.user_id;
+  r.kind = *kind;
+  r.body = std::string(trim(*body));
+  r.created_at = now;
+  auto ins = conn.run("INSERT INTO rating_reactions(rating_id, author_id, kind, body, created_at) VALUES (?,?,?,?,?)",
+                      {rating_id, actor.user_id, r.kind, r.body, now});
+  if (!ins) return fail(ins.error());
+  r.id = conn.last_insert_id();
+  auto name = conn.scalar_text("SELECT name FROM users WHERE id = ?", {actor.user_id});
+  if (!name) return fail(name.error());
+  r.author_name = name->value_or("");
+  events::Event e{"reaction.created", "rating_reaction", r.id, actor.user_id, actor.token_id,
+                  {{"rating_id", rating_id}, {"kind", r.kind}, {"agent_id", rating->agent_id ? Json(*rating->agent_id) : Json(nullptr)},
+                   {"group_id", rating->group_id ? Json(*rating->group_id) : Json(nullptr)},
+                   {"site_id", rating->site_id ? Json(*rating->site_id) : Json(nullptr)},
+                   {"score", rating->score}}};
+  if (auto a = events::append(conn, e, now); !a) return fail(a.error());
+  return r;
+}
+
+Result<std::vector<Reaction>> reactions_for(store::Conn& conn, const std::vector<int64_t>& rating_ids) {
+  std::vector<Reaction> out;
+  if (rating_ids.empty()) return out;
+  store::Params params;
+  for (auto id : rating_ids) params.push_back(id);
+  auto st = conn.each("SELECT x.id, x.rating_id, x.author_id, u.name, x.kind, x.body, x.created_at FROM rating_reactions x "
+                      "JOIN users u ON u.id = x.author_id WHERE x.rating_id IN (" +
+                          store::placeholders(rating_ids.size()) + ") ORDER BY x.id",
+                      params, [&](const store::Row& r) {
+                        out.push_back({r.i64(0), r.i64(1), r.i64(2), r.text(3), r.text(4), r.text(5), r.i64(6)});
+                      });
+  if (!st) return fail(st.error());
+  return out;
+}
+
+Json to_json(const Reward& w) {
+  return {{"id", w.id},
+          {"rating_id", w.rating_id},
+          {"agent_id", w.agent_id},
+          {"agent_name", w.agent_name},
+          {"item", w.item},
+          {"label", w.label},
+          {"points", w.points},
+          {"status", w.status},
+          {"fulfilled_by", w.fulfilled_by ? Json(*w.fulfilled_by) : Json(nullptr)},
+          {"fulfilled_at", w.fulfilled_at ? Json(iso8601(*w.fulfilled_at)) : Json(nullptr)},
+          {"created_at", iso8601(w.created_at)}};
+}
+
+Result<std::optional<Reward>> choose_reward(store::Tx& tx, const std::string& secret, const std::string& token,
+                                            const std::string& item, bool share_publicly) {
+  auto& conn = tx.conn();
+  auto req = verify_link(conn, secret, token);
+  if (!req) return fail(req.error());
+  std::optional<int64_t> rating_id, stars;
+  std::string comment;
+  auto st = conn.each("SELECT id, stars, comment FROM ratings WHERE request_id = ?", {req->id}, [&](const store::Row& r) {
+    rating_id = r.i64(0);
+    stars = r.opt_i64(1);
+    comment = r.text(2);
+  });
+  if (!st) return fail(st.error());
+  if (!rating_id) return fail(Error::invalid("Rate the conversation first.", "NotAnswered"));
+  if (!stars || *stars < 4) return fail(Error::invalid("Rewards go with 4 and 5 star ratings.", "NotEligible"));
+  // The thank-you step stays open for a day after the answer; the link itself may be older.
+  int64_t now = now_epoch();
+  auto answered = conn.scalar("SELECT answered_at FROM feedback_requests WHERE id = ?", {req->id});
+  if (!answered) return fail(answered.error());
+  if (answered->value_or(0) + 86400 < now) return fail(Error::invalid("This thank-you page has expired.", "Expired"));
+  if (share_publicly) {
+    if (comment.empty()) return fail(Error::field("share", "InvalidValue", "Share: there is no comment to share"));
+    auto u = conn.run("UPDATE ratings SET public_kudos = 1, updated_at = ? WHERE id = ?", {now, *rating_id});
+    if (!u) return fail(u.error());
+  }
+  std::optional<Reward> out;
+  if (!item.empty()) {
+    auto cfg = load_config(conn);
+    if (!cfg) return fail(cfg.error());
+    auto it = std::find_if(cfg->reward_catalog.begin(), cfg->reward_catalog.end(), [&](const RewardItem& r) { return r.id == item; });
+    if (it == cfg->reward_catalog.end()) return fail(Error::field("reward", "InvalidValue", "Reward: is not in the catalog"));
+    auto have = conn.scalar("SELECT 1 FROM rewards WHERE rating_id = ?", {*rating_id});
+    if (!have) return fail(have.error());
+    if (*have) return fail(Error::conflict("A reward was already chosen. Thank you!"));
+    auto ins = conn.run("INSERT INTO rewards(rating_id, agent_id, item, label, points, created_at) VALUES (?,?,?,?,?,?)",
+                        {*rating_id, req->agent_id, it->id, it->label, it->points, now});
+    if (!ins) return fail(ins.error());
+    auto id = conn.last_insert_id();
+    auto w = rewards_by_rating(conn, *rating_id);
+    if (!w) return fail(w.error());
+    out = *w;
+    events::Event e{"reward.chosen", "reward", id, std::nullopt, std::nullopt,
+                    {{"rating_id", *rating_id}, {"agent_id", req->agent_id}, {"item", it->id}, {"points", it->points},
+                     {"group_id", req->group_id ? Json(*req->group_id) : Json(nullptr)},
+                     {"site_id", req->site_id ? Json(*req->site_id) : Json(nullptr)}, {"score", "good"}}};
+    if (auto a = events::append(conn, e, now); !a) return fail(a.error());
+  }
+  if (share_publicly) {
+    events::Event e{"rating.shared", "rating", *rating_id, std::nullopt, std::nullopt, {{"agent_id", req->agent_id}}};
+    if (auto a = events::append(conn, e, now); !a) return fail(a.error());
+  }
+  return out;
+}
+
+Result<Reward> rewards_by_rating(store::Conn& conn, int64_t rating_id) {
+  std::optional<Reward> out;
+  auto st = conn.each(std::string("SELECT ") + k_reward_columns + " FROM " + k_reward_from + " WHERE w.rating_id = ?",
+                      {rating_id}, [&](const store::Row& r) { out = map_reward(r); });
+  if (!st) return fail(st.error());
+  if (!out) return fail(Error::not_found());
+  return *out;
+}
+
+Result<RewardLedger> list_rewards(store::Conn& conn, const RewardFilter& f, const domain::PageRequest& pr,
+                                  const domain::Principal& actor) {
+  if (!actor.is_staff()) return fail(Error::forbidden());
+  store::ListQuery q{"id, rating_id, agent_id, points, created_at, item, label, status, fulfilled_by, fulfilled_at, agent_name",
+                     "(SELECT w.*, u.name AS agent_name FROM rewards w JOIN users u ON u.id = w.agent_id)", {}, {}};
+  std::optional<int64_t> agent = f.agent_id;
+  if (!sees_all_feedback(actor)) {
+    if (agent && *agent != actor.user_id) return fail(Error::forbidden());
+    agent = actor.user_id;  // an agent's own ledger
+  }
+  if (agent) {
+    q.where.push_back("agent_id = ?");
+    q.params.push_back(*agent);
+  }
+  if (f.status) {
+    if (*f.status != "chosen" && *f.status != "fulfilled" && *f.status != "cancelled")
+      return fail(Error::invalid("status must be chosen, fulfilled or cancelled"));
+    q.where.push_back("status = ?");
+    q.params.push_back(*f.status);
+  }
+  RewardLedger out;
+  auto page = store::run_list<Reward>(conn, q, pr, map_reward);
+  if (!page) return fail(page.error());
+  out.page = std::move(*page);
+  std::string where;
+  for (std::size_t i = 0; i < q.where.size(); ++i) where += (i ? " AND " : " WHERE ") + q.where[i];
+  auto st = conn.each("SELECT COALESCE(SUM(CASE WHEN status <> 'cancelled' THEN points END), 0), "
+                      "COALESCE(SUM(CASE WHEN status = 'fulfilled' THEN points END), 0) FROM " + q.from + where,
+                      q.params, [&](const store::Row& r) {
+                        out.points_earned = r.i64(0);
+                        out.points_fulfilled = r.i64(1);
+                      });
+  if (!st) return fail(st.error());
+  return out;
+}
+
+Result<Reward> update_reward(store::Tx& tx, int64_t id, const Json& in, const domain::Principal& actor) {
+  if (!actor.is_admin() && actor.rapport_role != domain::RapportRole::manager) return fail(Error::forbidden());
+  auto& conn = tx.conn();
+  auto rating_id = conn.scalar("SELECT rating_id FROM rewards WHERE id = ?", {id});
+  if (!rating_id) return fail(rating_id.error());
+  if (!*rating_id) return fail(Error::not_found());
+  auto current = rewards_by_rating(conn, **rating_id);
+  if (!current) return current;
+  Validation v;
+  JsonInput input(in, v);
+  auto status = input.str("status", 16);
+  if (!status || (*status != "fulfilled" && *status != "cancelled"))
+    v.add("status", "InvalidValue", "Status: must be fulfilled or cancelled");
+  if (!v.ok()) return fail(v.error());
+  if (current->status != "chosen")
+    return fail(Error::field("status", "InvalidValue", "Status: the reward is already " + current->status));
+  int64_t now = now_epoch();
+  auto u = conn.run("UPDATE rewards SET status = ?, fulfilled_by = ?, fulfilled_at = ? WHERE id = ?",
+                    {*status, actor.user_id, now, id});
+  if (!u) return fail(u.error());
+  events::Event e{"reward." + *status, "reward", id, actor.user_id, actor.token_id, {{"agent_id", current->agent_id}}};
+  if (auto a = events::append(conn, e, now); !a) return fail(a.error());
+  return rewards_by_rating(conn, **rating_id);
+}
+
+Result<std::vector<Kudos>> public_kudos(store::Conn& conn, std::optional<int64_t> agent_id, int limit) {
+  std::vector<Kudos> out;
+  std::string sql =
+      "SELECT r.id, r.stars, r.created_at, u.name, r.comment FROM ratings r JOIN users u ON u.id = r.agent_id "
+      "WHERE r.public_kudos = 1";
+  store::Params params;
+  if (agent_id) {
+    sql += " AND r.agent_id = ?";
+    params.push_back(*agent_id);
+  }
+  sql += " ORDER BY r.created_at DESC, r.id DESC LIMIT ?";
+  params.push_back(int64_t{std::clamp(limit, 1, 100)});
+  auto st = conn.each(sql, params, [&](const store::Row& r) {
+    out.push_back({r.i64(0), r.opt_i64(1).value_or(0), r.i64(2), first_name_of(r.text(3)), r.text(4)});
+  });
+  if (!st) return fail(st.error());
+  return out;
+}
+
+Result<Json> leaderboard(store::Conn& conn, const LeaderboardQuery& q, const domain::Principal& actor) {
+  if (!actor.is_staff()) return fail(Error::forbidden());
+  if (q.to_day <= q.from_day) return fail(Error::invalid("to must be after from"));
+  if (q.to_day - q.from_day > 400) return fail(Error::invalid("a leaderboard covers at most 400 days"));
+  auto cfg = load_config(conn);
+  if (!cfg) return fail(cfg.error());
+  std::string where = "day >= ? AND day < ?";
+  store::Params params{q.from_day, q.to_day};
+  if (q.group_id) {
+    where += " AND group_id = ?";
+    params.push_back(*q.group_id);
+  }
+  if (q.site_id) {
+    where += " AND site_id = ?";
+    params.push_back(*q.site_id);
+  }
+  struct Sums {
+    int64_t agent = 0, answers = 0, stars = 0, csat = 0, dsat = 0, res_n = 0, res_yes = 0, nps_n = 0, pro = 0, det = 0;
+    std::string name;
+    std::optional<std::string> photo;
+    std::optional<int64_t> site;
+    double score = 0;
+  };
+  std::vector<Sums> rows;
+  auto st = conn.each(
+      "SELECT d.agent_id, d.n, d.s, d.c, d.ds, d.rn, d.ry, d.nn, d.p, d.dt, u.name, u.photo_url, u.site_id FROM "
+      "(SELECT agent_id, SUM(answers) n, SUM(stars_sum) s, SUM(csat) c, SUM(dsat) ds, SUM(resolved_answers) rn, "
+      "SUM(resolved_yes) ry, SUM(nps_answers) nn, SUM(promoters) p, SUM(detractors) dt FROM rating_daily WHERE " +
+          where + " GROUP BY agent_id) d JOIN users u ON u.id = d.agent_id",
+      params, [&](const store::Row& r) {
+        rows.push_back({r.i64(0), r.i64(1), r.i64(2), r.i64(3), r.i64(4), r.i64(5), r.i64(6), r.i64(7), r.i64(8), r.i64(9),
+                        r.text(10), r.opt_text(11), r.opt_i64(12), 0.0});
+      });
+  if (!st) return fail(st.error());
+  int64_t all_n = 0, all_s = 0;
+  for (const auto& x : rows) {
+    all_n += x.answers;
+    all_s += x.stars;
+  }
+  // The ranking score (metrics.md): (C·m + Σstars) / (C + n), m the mean of everyone ranked here.
+  const double m = all_n ? static_cast<double>(all_s) / static_cast<double>(all_n) : 0.0;
+  const double c = cfg->leaderboard_prior_weight;
+  for (auto& x : rows) x.score = (c * m + static_cast<double>(x.stars)) / (c + static_cast<double>(x.answers));
+  std::sort(rows.begin(), rows.end(), [](const Sums& a, const Sums& b) {
+    if (a.score != b.score) return a.score > b.score;
+    if (a.answers != b.answers) return a.answers > b.answers;
+    return a.agent < b.agent;
+  });
+  Json agents = Json::array();
+  int rank = 0;
+  for (const auto& x : rows) {
+    ++rank;
+    agents.push_back({{"rank", rank},
+                      {"agent_id", x.agent},
+                      {"name", x.name},
+                      {"photo_url", x.photo ? Json(*x.photo) : Json(nullptr)},
+                      {"site_id", x.site ? Json(*x.site) : Json(nullptr)},
+                      {"responses", x.answers},
+                      {"ranking_score", x.score},
+                      {"average_stars", static_cast<double>(x.stars) / static_cast<double>(x.answers)},
+                      {"csat", pct(x.csat, x.answers)},
+                      {"dsat", pct(x.dsat, x.answers)},
+                      {"fcr", x.res_n ? Json(pct(x.res_yes, x.res_n)) : Json(nullptr)},
+                      {"nps", x.nps_n ? Json(pct(x.pro, x.nps_n) - pct(x.det, x.nps_n)) : Json(nullptr)}});
+  }
+  return Json{{"from", iso8601(q.from_day * 86400)},
+              {"to", iso8601(q.to_day * 86400)},
+              {"group_id", q.group_id ? Json(*q.group_id) : Json(nullptr)},
+              {"site_id", q.site_id ? Json(*q.site_id) : Json(nullptr)},
+              {"team_mean_stars", all_n ? Json(m) : Json(nullptr)},
+              {"prior_weight", cfg->leaderboard_prior_weight},
+              {"responses", all_n},
+              {"agents", agents}};
+}
+
+Result<Json> daily_digest(store::Conn& conn, int64_t lead_id, int64_t day, const domain::Principal& actor) {
+  if (actor.user_id != lead_id && !actor.is_admin() && actor.rapport_role != domain::RapportRole::manager)
+    return fail(Error::forbidden());
+  struct Item {
+    int64_t rating_id, ticket_id, agent_id, stars;
+    std::string agent_name, comment, subject;
+    std::optional<bool> resolved;
+  };
+  std::vector<Item> items;
+  auto st = conn.each(
+      "SELECT r.id, r.ticket_id, r.agent_id, r.stars, u.name, r.comment, t.subject, r.resolved FROM ratings r "
+      "JOIN users u ON u.id = r.agent_id JOIN tickets t ON t.id = r.ticket_id "
+      "WHERE u.team_lead_id = ? AND r.kind = 'survey' AND r.stars IS NOT NULL AND r.created_at >= ? AND r.created_at < ?",
+      {lead_id, day * 86400, (day + 1) * 86400}, [&](const store::Row& r) {
+        Item it{r.i64(0), r.i64(1), r.i64(2), r.i64(3), r.text(4), r.text(5), r.text(6), std::nullopt};
+        if (!r.is_null(7)) it.resolved = r.i64(7) != 0;
+        items.push_back(std::move(it));
+      });
+  if (!st) return fail(st.error());
+  int64_t sum = 0, csat = 0, dsat = 0;
+  for (const auto& it : items) {
+    sum += it.stars;
+    csat += it.stars >= 4;
+    dsat += it.stars <= 2;
+  }
+  // Best: highest stars, those with a comment first; worst: lowest stars, likewise.
+  auto by = [](bool best) {
+    return [best](const Item& a, const Item& b) {
+      if (a.stars != b.stars) return best ? a.stars > b.stars : a.stars < b.stars;
+      if (a.comment.empty() != b.comment.empty()) return !a.comment.empty();
+      return a.rating_id < b.rating_id;
+    };
+  };
+  auto pick = [&](bool best) {
+    std::vector<Item> v = items;
+    std::sort(v.begin(), v.end(), by(best));
+    Json out = Json::array();
+    for (const auto& it : v) {
+      if (out.size() >= 3) break;
+      if (best ? it.stars < 4 : it.stars > 2) break;
+      out.push_back({{"rating_id", it.rating_id}, {"ticket_id", it.ticket_id}, {"agent_id", it.agent_id},
+                     {"agent_name", it.agent_name}, {"stars", it.stars}, {"comment", it.comment}, {"subject", it.subject},
+                     {"resolved", it.resolved ? Json(*it.resolved) : Json(nullptr)}});
+    }
+    return out;
+  };
+  int64_t n = static_cast<int64_t>(items.size());
+  return Json{{"lead_id", lead_id},
+              {"date", iso8601(day * 86400).substr(0, 10)},
+              {"responses", n},
+              {"average_stars", n ? Json(static_cast<double>(sum) / static_cast<double>(n)) : Json(nullptr)},
+              {"csat", n ? Json(pct(csat, n)) : Json(nullptr)},
+              {"dsat", n ? Json(pct(dsat, n)) : Json(nullptr)},
+              {"best", pick(true)},
+              {"worst", pick(false)}};
+}
+
+Result<int> queue_digests(store::Tx& tx, int64_t day, const std::string& base_url) {
+  auto& conn = tx.conn();
+  auto last = conn.scalar_text("SELECT value FROM settings WHERE key = 'digest_last_day'");
+  if (!last) return fail(last.error());
+  if (*last && parse_int(**last).value_or(0) >= day) return 0;
+  std::vector<std::tuple<int64_t, std::string, std::string>> leads;
+  auto st = conn.each(
+      "SELECT DISTINCT l.id, l.name, l.email FROM ratings r JOIN users a ON a.id = r.agent_id JOIN users l ON l.id = a.team_lead_id "
+      "WHERE r.kind = 'survey' AND r.created_at >= ? AND r.created_at < ? AND l.active = 1 AND l.email IS NOT NULL",
+      {day * 86400, (day + 1) * 86400}, [&](const store::Row& r) { leads.emplace_back(r.i64(0), r.text(1), r.text(2)); });
+  if (!st) return fail(st.error());
+  int64_t now = now_epoch();
+  int queued = 0;
+  domain::Principal system;
+  system.role = domain::Role::admin;
+  for (const auto& [id, name, email] : leads) {
+    auto d = daily_digest(conn, id, day, system);
+    if (!d) return fail(d.error());
+    std::string date = (*d)["date"];
+    std::string text = "Hi " + first_name_of(name) + ",\n\nYour team's feedback on " + date + ": " +
+                       std::to_string((*d)["responses"].get<int64_t>()) + " ratings";
+    if (!(*d)["average_stars"].is_null()) text += fmt::format(", {:.2f} stars on average", (*d)["average_stars"].get<double>());
+    text += ".\n";
+    std::string html = "<p>Hi " + html_escape(first_name_of(name)) + ",</p><p>Your team's feedback on " + date + ".</p>";
+    for (const char* part : {"best", "worst"}) {
+      if ((*d)[part].empty()) continue;
+      std::string title = std::string(part) == "best" ? "Best interactions" : "Needs a look";
+      text += "\n" + title + ":\n";
+      html += "<h3>" + title + "</h3><ul>";
+      for (const auto& it : (*d)[part]) {
+        std::string line = std::to_string(it["stars"].get<int64_t>()) + "/5 for " + it["agent_name"].get<std::string>() +
+                           " on \"" + it["subject"].get<std::string>() + "\"";
+        std::string comment = it["comment"];
+        text += "- " + line + (comment.empty() ? "" : ": " + comment) + "\n";
+        html += "<li>" + html_escape(line) + (comment.empty() ? "" : "<br><q>" + html_escape(comment) + "</q>") + "</li>";
+      }
+      html += "</ul>";
+    }
+    text += "\nThe live feed: " + base_url + "/#/feedback\n";
+    html += "<p><a href=\"" + html_escape(base_url + "/#/feedback") + "\">Open the live feed</a></p>";
+    auto ins = conn.run(
+        "INSERT INTO outbox(kind, to_address, subject, body_text, body_html, headers, related_id, next_attempt_at, created_at) "
+        "VALUES ('digest', ?, ?, ?, ?, ?, ?, ?, ?)",
+        {email, "Your team's feedback for " + date, text, html, Json{{"Auto-Submitted", "auto-generated"}}.dump(), id, now, now});
+    if (!ins) return fail(ins.error());
+    ++queued;
+  }
+  auto u = conn.run("INSERT INTO settings(key, value) VALUES ('digest_last_day', ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    {std::to_string(day)});
+  if (!u) return fail(u.error());
+  return queued;
+}
+
+}  // namespace rapport::feedback
