@@ -79,6 +79,11 @@ export function execute(cmd, args, { env, input, check = true, timeoutMs = 60_00
         );
       } else resolve(result);
     });
+    // A command that exits without reading stdin (sqlite3 with the SQL as an argument, under
+    // load) makes the write fail with EPIPE; the exit status already says how it went.
+    child.stdin.on('error', (err) => {
+      if (err.code !== 'EPIPE') stderr += `[stdin] ${err.message}\n`;
+    });
     child.stdin.end(input ?? '');
   });
 }

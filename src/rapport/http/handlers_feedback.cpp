@@ -55,10 +55,17 @@ Response html_page(unsigned status, const std::string& title, const std::string&
   return res;
 }
 
+// The first character of `s`, whole: a UTF-8 lead byte plus its continuation bytes.
+std::string first_char(const std::string& s) {
+  std::size_t n = s.empty() ? 0 : 1;
+  while (n < s.size() && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) ++n;
+  return s.substr(0, n);
+}
+
 std::string agent_header(const feedback::Survey& s) {
   std::string avatar = s.agent_photo && s.agent_photo->rfind("https://", 0) == 0
                            ? "<img class=\"avatar\" alt=\"\" src=\"" + esc(*s.agent_photo) + "\">"
-                           : "<div class=\"avatar\" aria-hidden=\"true\">" + esc(s.agent_first_name.substr(0, 1)) + "</div>";
+                           : "<div class=\"avatar\" aria-hidden=\"true\">" + esc(first_char(s.agent_first_name)) + "</div>";
   return "<div class=\"agent\">" + avatar + "<div><h1 style=\"margin:0;font-size:22px\">How did " + esc(s.agent_first_name) +
          " do?</h1><div class=\"muted\">" + esc(s.agent_name) + (s.agent_bio.empty() ? "" : " &middot; " + esc(s.agent_bio)) +
          "</div></div></div><p class=\"muted\">About: " + esc(s.ticket_subject) + "</p>";
