@@ -25,6 +25,14 @@ const DEFAULT_SETTINGS = {
   improvement_tags: ['product_knowledge', 'speed', 'clarity', 'empathy', 'follow_up'],
   excellence_tags: ['product_knowledge', 'speed', 'friendliness', 'empathy', 'went_the_extra_mile'],
   recovery_threshold: 2,
+  recovery_group_id: null,
+  recovery_due_hours: 24,
+  reward_catalog: [
+    { id: 'coffee', label: 'Buy them a coffee', points: 50 },
+    { id: 'high_five', label: 'A high five', points: 10 },
+    { id: 'lunch', label: 'Treat them to lunch', points: 150 },
+  ],
+  leaderboard_prior_weight: 10,
 };
 
 describe('feedback', { timeout: 120_000 }, () => {
@@ -175,8 +183,11 @@ describe('feedback', { timeout: 120_000 }, () => {
     assert.equal(r.answered_at, null);
     const days = (Date.parse(r.expires_at) - Date.parse(r.created_at)) / 86_400_000;
     assert.equal(days, 14, 'the link lives expiry_days');
-    // The agent who solved it sees the same list; an unrelated end user does not see the ticket.
-    assert.deepEqual(await requestsFor(ticket.id, asAmy), reqs);
+    // The agent who solved it sees the same list without the links (an agent must not be able
+    // to answer their own survey); an unrelated end user does not see the ticket.
+    const agentView = await requestsFor(ticket.id, asAmy);
+    assert.equal(agentView[0].url, undefined);
+    assert.deepEqual(agentView, reqs.map(({ url, ...rest }) => rest));
     await asUser('stranger@example.com')
       .get(`/api/v2/tickets/${ticket.id}/feedback_requests.json`)
       .then((res) => assert.ok([401, 403, 404].includes(res.status), `stranger: ${res.status}`));
@@ -218,7 +229,10 @@ describe('feedback', { timeout: 120_000 }, () => {
     assert.equal(res.status, 200, res.text.slice(0, 500));
     assert.equal(res.headers.get('content-type'), HTML_CT);
     assert.match(visibleText(res.text), /Thank you!/);
-    assert.doesNotMatch(res.text, /<form/, 'no form on the thank-you page');
+    assert.doesNotMatch(res.text, /name="stars"/, 'the survey is not offered again');
+    // After 5 stars: the optional thank-you step (a reward, sharing the comment).
+    assert.match(res.text, new RegExp(`<form method="post" action="${s.path}/thanks">`));
+    assert.match(visibleText(res.text), /Want to say thanks to Amy\?/);
 
     const [req] = await requestsFor(s.ticket.id);
     assert.equal(req.status, 'answered');
@@ -312,6 +326,7 @@ describe('feedback', { timeout: 120_000 }, () => {
     assert.deepEqual(await bobs('&score=bad'), [ids[1], ids[2]]);
     assert.deepEqual(await bobs('&score=received'), Object.values(ids));
     assert.deepEqual(await bobs('&score=good_with_comment'), []);
+    assert.deepEqual(await bobs('&score=offered'), [ids[3]], 'the filter finds what the score shows');
     await asBob.get('/api/v2/satisfaction_ratings.json?score=splendid', { expect: 400 });
   });
 
@@ -366,6 +381,7 @@ describe('feedback', { timeout: 120_000 }, () => {
       [{ stars: 'five' }, /Stars: choose 1 to 5 stars/],
       [{ stars: 4, nps: 11 }, /NPS: must be 0 to 10/],
       [{ stars: 5, tags: ['teleportation'] }, /Tags: teleportation is not an option/],
+      [{ stars: 4, resolved: 'maybe' }, /Resolved: answer yes or no/],
     ];
     for (const [fields, message] of formCases) {
       const res = await postForm(s.path, fields);
@@ -383,6 +399,7 @@ describe('feedback', { timeout: 120_000 }, () => {
       [{ stars: 5, nps: 11 }, 'nps'],
       [{ stars: 5, nps: -1 }, 'nps'],
       [{ stars: 5, tags: ['bogus'] }, 'tags'],
+      [{ stars: 5, resolved: 'perhaps' }, 'resolved'],
     ];
     for (const [body, field] of jsonCases) {
       const res = await postJson(s.path, body);
@@ -390,6 +407,13 @@ describe('feedback', { timeout: 120_000 }, () => {
       assert.equal(res.body.error, 'RecordInvalid');
       assert.ok(res.body.details?.[field]?.[0]?.description, `${JSON.stringify(body)}: details.${field} in ${res.text}`);
     }
+    // What the customer typed comes back with the error, so nothing is lost.
+    const kept = await postForm(s.path, { stars: 4, nps: 11, resolved: 'yes', comment: 'Keep <this> text', tags: ['speed'] });
+    assert.equal(kept.status, 422);
+    assert.match(kept.text, /<textarea[^>]*>Keep &lt;this&gt; text<\/textarea>/);
+    assert.match(kept.text, /value="4" required checked/);
+    assert.match(kept.text, /name="resolved" value="yes" checked/);
+    assert.match(kept.text, /name="tags" value="speed" checked/);
     const malformed = await srv.request('POST', s.path, { auth: 'none', body: '{"stars":', headers: { 'Content-Type': 'application/json' } });
     assert.equal(malformed.status, 400);
     await assertNothingRecorded(s);

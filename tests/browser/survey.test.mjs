@@ -160,9 +160,17 @@ describe('survey page in a browser', { timeout: 120_000 }, () => {
       await submit.click();
 
       await expectText(page.locator('h1'), 'Thank you!');
-      assert.equal(await page.locator('form').count(), 0);
+      // The optional thank-you step after 5 stars: a reward for Amy and sharing the comment.
+      await page.getByLabel('Buy them a coffee').check();
+      await page.getByLabel(/Share my comment/).check();
+      await assertFitsPhone(page);
+      await page.getByRole('button', { name: 'Send' }).click();
+      await expectText(page.locator('h1'), 'Thanks again!');
+      await expectText(page.locator('main'), 'Amy gets your reward: Buy them a coffee.');
 
       const r = await ratingOf(s.ticket.id);
+      assert.equal(r.reward?.label, 'Buy them a coffee');
+      assert.equal(r.public_kudos, true);
       assert.equal(r.stars, 5);
       assert.equal(r.score, 'good');
       assert.equal(r.assignee_id, amy.id);

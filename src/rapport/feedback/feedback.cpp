@@ -605,8 +605,11 @@ Result<domain::Page<Rating>> list_ratings(store::Conn& conn, const RatingFilter&
     if (s == "good" || s == "good_with_comment" || s == "good_without_comment") q.where.push_back("score = 'good'");
     else if (s == "bad" || s == "bad_with_comment" || s == "bad_without_comment") q.where.push_back("score = 'bad'");
     else if (s == "received" || s == "received_with_comment" || s == "received_without_comment") {
-    } else if (s == "offered" || s == "unoffered") q.where.push_back("0");  // every stored rating is a received one
-    else return fail(Error::invalid("score is not a valid filter"));
+    } else if (s == "offered") {
+      q.where.push_back("score = 'neither'");  // a 3-star answer shows as offered: neither good nor bad
+    } else if (s == "unoffered") {
+      q.where.push_back("0");  // every stored rating is an answer
+    } else return fail(Error::invalid("score is not a valid filter"));
     if (s.ends_with("_with_comment")) q.where.push_back("comment <> ''");
     if (s.ends_with("_without_comment")) q.where.push_back("comment = ''");
   }

@@ -1,5 +1,7 @@
 // Feedback: the customer's survey page (server-rendered, works without JavaScript), the link
 // list per ticket, Zendesk's satisfaction_ratings, and the feedback settings.
+#include <algorithm>
+
 #include <rapport/base/crypto.hpp>
 #include <rapport/base/json_input.hpp>
 #include <rapport/base/strings.hpp>
@@ -71,8 +73,14 @@ std::string agent_header(const feedback::Survey& s) {
          "</div></div></div><p class=\"muted\">About: " + esc(s.ticket_subject) + "</p>";
 }
 
+// `prev`: the answer the customer sent when it is shown again with an error, so nothing typed is lost.
 std::string survey_form(const feedback::Survey& s, const std::string& action, std::optional<int64_t> preselect,
-                        const std::string& error, const std::string& nonce) {
+                        const std::string& error, const std::string& nonce, const feedback::Answer* prev = nullptr) {
+  if (prev && prev->stars) preselect = prev->stars;
+  auto checked = [](bool on) { return on ? std::string(" checked") : std::string(); };
+  auto has_tag = [&](const std::string& t) {
+    return prev && std::find(prev->tags.begin(), prev->tags.end(), t) != prev->tags.end();
+  };
   std::string f = "<div class=\"card\">" + agent_header(s);
   if (!error.empty()) f += "<p class=\"error\" role=\"alert\">" + esc(error) + "</p>";
   f += "<form method=\"post\" action=\"" + esc(action) + "\">";
@@ -86,25 +94,29 @@ std::string survey_form(const feedback::Survey& s, const std::string& action, st
   }
   f += "</div></fieldset>";
   f += "<fieldset><legend>Was your issue resolved?</legend><div class=\"choices\">"
-       "<label><input type=\"radio\" name=\"resolved\" value=\"yes\"> Yes</label>"
-       "<label><input type=\"radio\" name=\"resolved\" value=\"no\"> No</label></div></fieldset>";
+       "<label><input type=\"radio\" name=\"resolved\" value=\"yes\"" +
+       checked(prev && prev->resolved == true) + "> Yes</label><label><input type=\"radio\" name=\"resolved\" value=\"no\"" +
+       checked(prev && prev->resolved == false) + "> No</label></div></fieldset>";
   if (s.config.ask_nps) {
     f += "<fieldset class=\"nps\"><legend>How likely are you to recommend us to a friend? (0 = not at all, 10 = "
          "extremely)</legend><div class=\"choices\">";
     for (int i = 0; i <= 10; ++i)
-      f += "<label><input type=\"radio\" name=\"nps\" value=\"" + std::to_string(i) + "\"> " + std::to_string(i) + "</label>";
+      f += "<label><input type=\"radio\" name=\"nps\" value=\"" + std::to_string(i) + "\"" + checked(prev && prev->nps == i) +
+           "> " + std::to_string(i) + "</label>";
     f += "</div></fieldset>";
   }
   auto tag_group = [&](const char* id, const std::string& legend, const std::vector<std::string>& tags) {
     std::string g = "<fieldset id=\"" + std::string(id) + "\"><legend>" + legend + "</legend><div class=\"choices\">";
     for (const auto& t : tags)
-      g += "<label><input type=\"checkbox\" name=\"tags\" value=\"" + esc(t) + "\"> " + esc(label_of(t)) + "</label>";
+      g += "<label><input type=\"checkbox\" name=\"tags\" value=\"" + esc(t) + "\"" + checked(has_tag(t)) + "> " +
+           esc(label_of(t)) + "</label>";
     return g + "</div></fieldset>";
   };
   f += tag_group("improve", "If it wasn't great: what could be better?", s.config.improvement_tags);
   f += tag_group("excel", "If it was great: what stood out?", s.config.excellence_tags);
   f += "<fieldset><legend><label for=\"comment\">Anything you'd like to tell " + esc(s.agent_first_name) +
-       "?</label></legend><textarea id=\"comment\" name=\"comment\" maxlength=\"5000\"></textarea></fieldset>";
+       "?</label></legend><textarea id=\"comment\" name=\"comment\" maxlength=\"5000\">" + (prev ? esc(prev->comment) : "") +
+       "</textarea></fieldset>";
   f += "<button type=\"submit\">Send feedback</button></form></div>";
   // With script: count the visit as "opened" (link scanners do not run scripts) and show only the
   // tag list that fits the chosen stars. Without script the form works as it is.
@@ -184,7 +196,10 @@ Result<feedback::Answer> read_answer(const Ctx& c, bool json) {
     a.nps = in.integer("nps");
     if (in.has("resolved")) {
       if (j["resolved"].is_boolean()) a.resolved = j["resolved"].get<bool>();
-      else if (auto s = in.str("resolved")) a.resolved = *s == "yes";
+      else if (auto s = in.str("resolved")) {
+        if (*s == "yes" || *s == "no") a.resolved = *s == "yes";
+        else v.add("resolved", "InvalidValue", "Resolved: answer yes or no");
+      }
     }
     a.comment = in.str("comment", 5000).value_or("");
     if (auto t = in.strings("tags")) a.tags = *t;
@@ -198,7 +213,10 @@ Result<feedback::Answer> read_answer(const Ctx& c, bool json) {
     if (!valid_utf8(v)) return fail(Error::invalid("The form is not valid UTF-8"));
     if (k == "stars") a.stars = to_int(v);
     else if (k == "nps") a.nps = to_int(v);
-    else if (k == "resolved") a.resolved = v == "yes";
+    else if (k == "resolved") {
+      if (v == "yes" || v == "no") a.resolved = v == "yes";
+      else if (!v.empty()) return fail(Error::field("resolved", "InvalidValue", "Resolved: answer yes or no"));
+    }
     else if (k == "comment") a.comment = v;
     else if (k == "tags" || k == "tags[]") a.tags.push_back(v);
   }
@@ -214,17 +232,21 @@ void survey_post(const CtxPtr& c) {
   bool json = ct.find("json") != std::string::npos;
   auto answer = read_answer(*c, json);
   const std::string token = c->args.at(0);
-  auto show_form_error = [c, key = *key, token](const std::string& message, unsigned status) {
+  auto sent = std::make_shared<feedback::Answer>(answer ? *answer : feedback::Answer{});
+  auto show_form_error = [c, key = *key, token, sent](const std::string& message, unsigned status) {
     with_read(c, [&](store::Conn& conn) {
       auto s = feedback::open_survey(conn, key, token);
       if (!s) return c->api.reply(c, not_found_page());
       auto nonce = crypto::random_token(12);
-      c->api.reply(c, html_page(status, "How did " + s->agent_first_name + " do?", survey_form(*s, c->path, std::nullopt, message, nonce), nonce));
+      c->api.reply(c, html_page(status, "How did " + s->agent_first_name + " do?",
+                                survey_form(*s, c->path, std::nullopt, message, nonce, sent.get()), nonce));
     });
   };
   if (!answer) {
     if (json) return c->api.reply_error(c, answer.error());
-    return show_form_error(answer.error().message, 400);
+    const auto& e = answer.error();
+    return show_form_error(e.details.empty() ? e.message : e.details.begin()->second.front().description,
+                           e.code == ErrorCode::validation ? 422 : 400);
   }
   auto rating = std::make_shared<feedback::Rating>();
   c->api.write(
@@ -264,7 +286,7 @@ void survey_post(const CtxPtr& c) {
 
 // After a 4-5 star answer: an optional reward from the catalog and an opt-in public thank-you.
 std::string thank_you(const feedback::Survey& s, const feedback::Rating& r, const std::string& path) {
-  std::string out = "<div class=\"card\">" + agent_header(s) + "<h1>Thank you!</h1><p>Your feedback is on its way to " +
+  std::string out = "<div class=\"card\"><h1>Thank you!</h1><p>Your feedback is on its way to " +
                     esc(s.agent_first_name) + "'s team.</p>";
   if (!r.stars || *r.stars < 4 || (s.config.reward_catalog.empty() && r.comment.empty())) return out + "</div>";
   out += "<form method=\"post\" action=\"" + esc(path + "/thanks") + "\">";
@@ -326,7 +348,7 @@ void survey_thanks(const CtxPtr& c) {
         if (json)
           return c->api.reply_json(c, 200, {{"reward", *reward ? feedback::to_json(**reward) : Json(nullptr)}, {"shared", share}});
         std::string text = *reward ? "<p>" + esc((*reward)->agent_name.substr(0, (*reward)->agent_name.find(' '))) +
-                                         " will hear about your " + esc(to_lower((*reward)->label)) + ".</p>"
+                                         " gets your reward: " + esc((*reward)->label) + ".</p>"
                                    : "";
         if (share) text += "<p>Your comment is on our <a href=\"/kudos\">thank-you wall</a>.</p>";
         c->api.reply(c, html_page(200, "Thank you", "<div class=\"card\"><h1>Thanks again!</h1>" + text + "</div>"));
@@ -411,6 +433,9 @@ void ticket_requests(const CtxPtr& c) {
     auto reqs = feedback::requests_for_ticket(conn, *id);
     if (!reqs) return c->api.reply_error(c, reqs.error());
     Json items = Json::array();
+    // The link answers the survey: only admins (the integrations that hand it to customers on
+    // other channels) get it, so an agent cannot rate themselves.
+    const bool with_links = c->who.is_admin();
     for (const auto& r : *reqs) {
       Json agent = nullptr;
       (void)conn.each("SELECT id, name, photo_url, bio FROM users WHERE id = ?", {r.agent_id}, [&](const store::Row& row) {
@@ -418,19 +443,21 @@ void ticket_requests(const CtxPtr& c) {
                  {"bio", row.text(3)}};
       });
       auto t = [](const std::optional<int64_t>& v) { return v ? Json(iso8601(*v)) : Json(nullptr); };
-      items.push_back({{"id", r.id},
+      Json item = {{"id", r.id},
                        {"ticket_id", r.ticket_id},
                        {"kind", r.kind},
                        {"channel", r.channel},
                        {"status", r.status},
                        {"suppressed_reason", r.suppressed_reason ? Json(*r.suppressed_reason) : Json(nullptr)},
                        {"agent", agent},
-                       {"url", r.status == "suppressed" ? Json(nullptr) : Json(feedback::survey_url(c->base, *key, r))},
                        {"created_at", iso8601(r.created_at)},
                        {"expires_at", iso8601(r.expires_at)},
                        {"delivered_at", t(r.delivered_at)},
                        {"opened_at", t(r.opened_at)},
-                       {"answered_at", t(r.answered_at)}});
+                       {"answered_at", t(r.answered_at)}};
+      if (with_links)
+        item["url"] = r.status == "suppressed" ? Json(nullptr) : Json(feedback::survey_url(c->base, *key, r));
+      items.push_back(std::move(item));
     }
     c->api.reply_json(c, 200, {{"feedback_requests", items}, {"count", items.size()}});
   });
