@@ -332,6 +332,106 @@ Result<Json> leaderboard(store::Conn& conn, const LeaderboardQuery& q, const dom
               {"agents", agents}};
 }
 
+Result<Json> feedback_summary(store::Conn& conn, SummaryQuery q, const domain::Principal& actor) {
+  if (!actor.is_staff()) return fail(Error::forbidden());
+  if (!sees_all_feedback(actor)) {
+    if (q.agent_id && *q.agent_id != actor.user_id) return fail(Error::forbidden());
+    q.agent_id = actor.user_id;
+  }
+  if (q.to <= q.from) return fail(Error::invalid("to must be after from"));
+  std::string key;
+  if (q.by.empty()) key = "0";
+  else if (q.by == "agent") key = "COALESCE(agent_id, 0)";
+  else if (q.by == "group") key = "COALESCE(group_id, 0)";
+  else if (q.by == "site") key = "COALESCE(site_id, 0)";
+  else if (q.by == "day") key = "(created_at / 86400)";
+  else return fail(Error::invalid("by must be agent, group, site or day"));
+  std::string where = " WHERE kind = 'survey' AND created_at >= ? AND created_at < ?";
+  store::Params params{q.from, q.to};
+  for (auto [col, v] : {std::pair{"agent_id", &q.agent_id}, {"group_id", &q.group_id}, {"site_id", &q.site_id}}) {
+    if (!*v) continue;
+    where += std::string(" AND ") + col + " = ?";
+    params.push_back(**v);
+  }
+  struct Row {
+    int64_t requests = 0, suppressed = 0, delivered = 0, opened = 0, answered = 0;
+    std::map<std::string, int64_t> reasons;
+    int64_t n = 0, stars = 0, csat = 0, dsat = 0, res_n = 0, res_yes = 0, nps_n = 0, pro = 0, det = 0;
+  };
+  std::map<int64_t, Row> rows;
+  auto st = conn.each("SELECT " + key + ", COUNT(*), SUM(status = 'suppressed'), SUM(delivered_at IS NOT NULL), "
+                      "SUM(opened_at IS NOT NULL), SUM(answered_at IS NOT NULL) FROM feedback_requests" + where +
+                      " GROUP BY 1",
+                      params, [&](const store::Row& r) {
+                        auto& x = rows[r.i64(0)];
+                        x.requests = r.i64(1);
+                        x.suppressed = r.i64(2);
+                        x.delivered = r.i64(3);
+                        x.opened = r.i64(4);
+                        x.answered = r.i64(5);
+                      });
+  if (!st) return fail(st.error());
+  st = conn.each("SELECT " + key + ", suppressed_reason, COUNT(*) FROM feedback_requests" + where +
+                     " AND status = 'suppressed' GROUP BY 1, 2",
+                 params, [&](const store::Row& r) { rows[r.i64(0)].reasons[r.opt_text(1).value_or("other")] = r.i64(2); });
+  if (!st) return fail(st.error());
+  st = conn.each("SELECT " + key + ", COUNT(stars), COALESCE(SUM(stars), 0), SUM(stars >= 4), SUM(stars <= 2), "
+                 "COUNT(resolved), COALESCE(SUM(resolved), 0), COUNT(nps), SUM(nps >= 9), SUM(nps <= 6) FROM ratings" +
+                     where + " AND stars IS NOT NULL GROUP BY 1",
+                 params, [&](const store::Row& r) {
+                   auto& x = rows[r.i64(0)];
+                   x.n = r.i64(1);
+                   x.stars = r.i64(2);
+                   x.csat = r.i64(3);
+                   x.dsat = r.i64(4);
+                   x.res_n = r.i64(5);
+                   x.res_yes = r.i64(6);
+                   x.nps_n = r.i64(7);
+                   x.pro = r.opt_i64(8).value_or(0);
+                   x.det = r.opt_i64(9).value_or(0);
+                 });
+  if (!st) return fail(st.error());
+  auto encode = [](const Row& x) {
+    auto rate = [](int64_t a, int64_t b) { return b ? Json(pct(a, b)) : Json(nullptr); };
+    return Json{{"requests", x.requests},
+                {"suppressed", x.suppressed},
+                {"suppressed_reasons", x.reasons},
+                {"delivered", x.delivered},
+                {"opened", x.opened},
+                {"answered", x.answered},
+                {"response_rate", rate(x.answered, x.delivered)},
+                {"open_rate", rate(x.opened, x.delivered)},
+                {"responses", x.n},
+                {"average_stars", x.n ? Json(static_cast<double>(x.stars) / static_cast<double>(x.n)) : Json(nullptr)},
+                {"csat", rate(x.csat, x.n)},
+                {"dsat", rate(x.dsat, x.n)},
+                {"fcr", rate(x.res_yes, x.res_n)},
+                {"nps", x.nps_n ? Json(pct(x.pro, x.nps_n) - pct(x.det, x.nps_n)) : Json(nullptr)}};
+  };
+  Row total;
+  for (const auto& [k, x] : rows) {
+    for (auto [dst, src] : {std::pair{&total.requests, x.requests}, {&total.suppressed, x.suppressed},
+                            {&total.delivered, x.delivered}, {&total.opened, x.opened}, {&total.answered, x.answered},
+                            {&total.n, x.n}, {&total.stars, x.stars}, {&total.csat, x.csat}, {&total.dsat, x.dsat},
+                            {&total.res_n, x.res_n}, {&total.res_yes, x.res_yes}, {&total.nps_n, x.nps_n},
+                            {&total.pro, x.pro}, {&total.det, x.det}})
+      *dst += src;
+    for (const auto& [reason, n] : x.reasons) total.reasons[reason] += n;
+  }
+  Json out = {{"from", iso8601(q.from)}, {"to", iso8601(q.to)}, {"total", encode(total)}};
+  if (!q.by.empty()) {
+    Json items = Json::array();
+    for (const auto& [k, x] : rows) {
+      Json item = encode(x);
+      if (q.by == "day") item["date"] = iso8601(k * 86400).substr(0, 10);
+      else item[q.by + "_id"] = k ? Json(k) : Json(nullptr);
+      items.push_back(std::move(item));
+    }
+    out["rows"] = std::move(items);
+  }
+  return out;
+}
+
 Result<Json> daily_digest(store::Conn& conn, int64_t lead_id, int64_t day, const domain::Principal& actor) {
   if (actor.user_id != lead_id && !actor.is_admin() && actor.rapport_role != domain::RapportRole::manager)
     return fail(Error::forbidden());

@@ -68,6 +68,16 @@ struct LeaderboardQuery {
 // self-reported FCR, NPS and responses. Reads the daily rollup.
 Result<Json> leaderboard(store::Conn& conn, const LeaderboardQuery& q, const domain::Principal& actor);
 
+struct SummaryQuery {
+  int64_t from = 0, to = 0;  // epoch seconds, [from, to)
+  std::optional<int64_t> group_id, site_id, agent_id;
+  std::string by;  // "" (totals only) | agent | group | site | day
+};
+// Response rate (delivered, opened, answered; suppressed by reason) and the rating metrics of
+// metrics.md (average stars, CSAT, DSAT, NPS, self-reported FCR) over requests and survey ratings
+// created in the window; with `by`, the same per agent, group, site or UTC day. Agents get their own.
+Result<Json> feedback_summary(store::Conn& conn, SummaryQuery q, const domain::Principal& actor);
+
 // One team lead's day: the team's best and worst rated interactions with their comments, and
 // the day's totals. The team is the agents whose team_lead_id is the lead.
 Result<Json> daily_digest(store::Conn& conn, int64_t lead_id, int64_t day, const domain::Principal& actor);

@@ -268,4 +268,50 @@ TEST_F(RecoveryTest, TheDigestShowsTheLeadsTeamsBestAndWorstAndIsQueuedOnce) {
   EXPECT_NE((*mail)->find("Rude"), std::string::npos);
 }
 
+TEST_F(RecoveryTest, SummaryGivesResponseRateAndTheRatingMetrics) {
+  Answer happy = with(5, true);
+  happy.nps = 10;
+  Answer unhappy = with(2, false);
+  unhappy.nps = 3;
+  rated(agent_id, happy, new_customer());
+  rated(agent_id, unhappy, new_customer());
+  solved_ticket(new_customer(), agent_id, "chat");      // delivered, never answered
+  solved_ticket(other_agent_id, agent_id, "chat");      // staff requester: suppressed
+  rated(other_agent_id, with(4), new_customer());
+  auto summary = [&](int64_t who, SummaryQuery q) {
+    q.from = k_start - k_day;
+    q.to = k_start + k_day;
+    return read([&](store::Conn& c) { return feedback_summary(c, q, principal(who)); });
+  };
+  SummaryQuery mine;
+  mine.agent_id = agent_id;
+  auto s = summary(lead_id, mine);
+  ASSERT_TRUE(s) << s.error().message;
+  const auto& t = (*s)["total"];
+  EXPECT_EQ(t["requests"], 4);
+  EXPECT_EQ(t["suppressed"], 1);
+  EXPECT_EQ(t["suppressed_reasons"]["requester_is_staff"], 1);
+  EXPECT_EQ(t["delivered"], 3);
+  EXPECT_EQ(t["answered"], 2);
+  EXPECT_NEAR(t["response_rate"].get<double>(), 200.0 / 3.0, 1e-9);
+  EXPECT_DOUBLE_EQ(t["average_stars"].get<double>(), 3.5);
+  EXPECT_DOUBLE_EQ(t["csat"].get<double>(), 50.0);
+  EXPECT_DOUBLE_EQ(t["dsat"].get<double>(), 50.0);
+  EXPECT_DOUBLE_EQ(t["fcr"].get<double>(), 50.0);
+  EXPECT_DOUBLE_EQ(t["nps"].get<double>(), 0.0);  // one promoter, one detractor
+
+  SummaryQuery by_agent;
+  by_agent.by = "agent";
+  auto all = summary(lead_id, by_agent);
+  ASSERT_TRUE(all);
+  EXPECT_EQ((*all)["rows"].size(), 2u);
+  EXPECT_EQ((*all)["total"]["answered"], 3);
+  // An agent gets their own numbers only, whatever they ask for.
+  auto own = summary(agent_id, {});
+  EXPECT_EQ((*own)["total"]["answered"], 2);
+  SummaryQuery other;
+  other.agent_id = other_agent_id;
+  EXPECT_FALSE(summary(agent_id, other));
+}
+
 }  // namespace rapport::feedback

@@ -233,6 +233,29 @@ void leaderboard(const CtxPtr& c) {
   });
 }
 
+void summary(const CtxPtr& c) {
+  auto from = day_param(*c, "from");
+  auto to = day_param(*c, "to");
+  if (!from || !to) return c->api.reply_error(c, (!from ? from : to).error());
+  feedback::SummaryQuery q;
+  bool bad = false;
+  q.group_id = int_param(*c, "group_id", bad);
+  q.site_id = int_param(*c, "site_id", bad);
+  q.agent_id = int_param(*c, "agent_id", bad);
+  if (bad) return c->api.reply_error(c, Error::invalid("group_id, site_id and agent_id must be ids"));
+  q.by = c->param("by").value_or("");
+  int64_t to_day = to->value_or(now_epoch() / 86400) + 1;  // `to` is inclusive
+  int64_t from_day = from->value_or(to_day - 30);
+  if (to_day - from_day > 400) return c->api.reply_error(c, Error::invalid("a summary covers at most 400 days"));
+  q.from = from_day * 86400;
+  q.to = to_day * 86400;
+  with_read(c, [&](store::Conn& conn) {
+    auto r = feedback::feedback_summary(conn, q, c->who);
+    if (!r) return c->api.reply_error(c, r.error());
+    c->api.reply_json(c, 200, {{"feedback_summary", *r}});
+  });
+}
+
 void digest(const CtxPtr& c) {
   auto date = day_param(*c, "date");
   if (!date) return c->api.reply_error(c, date.error());
@@ -302,6 +325,7 @@ void register_recognition_routes(Api& api) {
   api.add("PUT", "/api/v2/rewards/{}", R, reward_update);
   api.add("GET", "/api/v2/leaderboards/agents", R, leaderboard);
   api.add("GET", "/api/v2/feedback/digest", R, digest);
+  api.add("GET", "/api/v2/feedback/summary", R, summary);
   api.add("GET", "/api/v2/feedback/stream", R, stream);
   api.add("GET", "/api/v2/kudos", AuthMode::none, kudos_api);
   api.add("GET", "/kudos", AuthMode::none, kudos_page);
