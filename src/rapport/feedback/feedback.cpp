@@ -178,7 +178,21 @@ Json to_json(const Config& c) {
              for (const auto& r : c.reward_catalog) a.push_back({{"id", r.id}, {"label", r.label}, {"points", r.points}});
              return a;
            }()},
-          {"leaderboard_prior_weight", c.leaderboard_prior_weight}};
+          {"leaderboard_prior_weight", c.leaderboard_prior_weight},
+          {"questions", [&] {
+             Json a = Json::array();
+             for (const auto& q : c.questions) {
+               Json j = {{"id", q.id}, {"label", q.label}, {"type", q.type}};
+               if (q.type == "scale") {
+                 j["min"] = q.min;
+                 j["max"] = q.max;
+               } else {
+                 j["options"] = q.options;
+               }
+               a.push_back(std::move(j));
+             }
+             return a;
+           }()}};
 }
 
 namespace {
@@ -211,6 +225,40 @@ void apply_config(Config& c, JsonInput& in) {
   if (auto v = in.integer("leaderboard_prior_weight")) {
     if (*v < 0 || *v > 1000) in.validation().add("leaderboard_prior_weight", "InvalidValue", "Leaderboard prior weight: must be 0..1000");
     else c.leaderboard_prior_weight = static_cast<int>(*v);
+  }
+  if (auto a = in.array("questions")) {
+    std::vector<Question> qs;
+    const char* msg = "Questions: each needs an id (letters, digits, _), a label, and type scale (min < max, "
+                      "0..10) or choice (2 to 10 options)";
+    bool ok = a->size() <= 5;
+    for (const auto& e : *a) {
+      if (!ok || !e.is_object()) {
+        ok = false;
+        break;
+      }
+      Validation qv;
+      JsonInput item(e, qv);
+      Question q;
+      q.id = item.str("id", 32).value_or("");
+      q.label = item.str("label", 300).value_or("");
+      q.type = item.str("type", 16).value_or("");
+      q.min = item.integer("min").value_or(1);
+      q.max = item.integer("max").value_or(5);
+      q.options = item.strings("options").value_or(std::vector<std::string>{});
+      bool id_ok = !q.id.empty() && std::all_of(q.id.begin(), q.id.end(), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_';
+      });
+      bool dup = std::any_of(qs.begin(), qs.end(), [&](const Question& o) { return o.id == q.id; });
+      bool type_ok = (q.type == "scale" && q.min >= 0 && q.max <= 10 && q.min < q.max) ||
+                     (q.type == "choice" && q.options.size() >= 2 && q.options.size() <= 10);
+      if (!qv.ok() || !id_ok || dup || q.label.empty() || !type_ok) {
+        ok = false;
+        break;
+      }
+      qs.push_back(std::move(q));
+    }
+    if (!ok) in.validation().add("questions", "InvalidValue", msg);
+    else c.questions = std::move(qs);
   }
   if (auto a = in.array("reward_catalog")) {
     std::vector<RewardItem> items;
@@ -475,6 +523,21 @@ Result<Rating> submit(store::Tx& tx, const std::string& secret, const std::strin
       else if (in_band && std::find(tags.begin(), tags.end(), t) == tags.end()) tags.push_back(t);
     }
   }
+  Json answers = Json::object();
+  for (const auto& [id, value] : a.custom) {
+    auto q = std::find_if(cfg->questions.begin(), cfg->questions.end(), [&](const Question& x) { return x.id == id; });
+    if (q == cfg->questions.end() || value.empty()) continue;  // unknown or unanswered: optional
+    if (q->type == "scale") {
+      auto n = parse_int(value);
+      if (!n || *n < q->min || *n > q->max)
+        v.add("answers", "InvalidValue", q->label + ": choose " + std::to_string(q->min) + " to " + std::to_string(q->max));
+      else answers[id] = *n;
+    } else {
+      if (std::find(q->options.begin(), q->options.end(), value) == q->options.end())
+        v.add("answers", "InvalidValue", q->label + ": " + value + " is not an option");
+      else answers[id] = value;
+    }
+  }
   if (!v.ok()) return fail(v.error());
   Rating x;
   x.request_id = r->id;
@@ -490,12 +553,14 @@ Result<Rating> submit(store::Tx& tx, const std::string& secret, const std::strin
   x.nps = cfg->ask_nps ? a.nps : std::nullopt;
   x.comment = a.comment;
   x.tags = tags;
+  x.answers = answers;
   x.created_at = x.updated_at = now;
   auto ins = conn.run(
       "INSERT INTO ratings(request_id, kind, ticket_id, agent_id, group_id, site_id, requester_id, stars, score, resolved, "
-      "nps, comment, tags, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+      "nps, comment, tags, answers, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
       {x.request_id, x.kind, x.ticket_id, x.agent_id, x.group_id, x.site_id, x.requester_id, x.stars, x.score,
-       x.resolved ? std::optional<int64_t>(*x.resolved ? 1 : 0) : std::nullopt, x.nps, x.comment, x.tags.dump(), now, now});
+       x.resolved ? std::optional<int64_t>(*x.resolved ? 1 : 0) : std::nullopt, x.nps, x.comment, x.tags.dump(),
+       x.answers.dump(), now, now});
   if (!ins) return fail(ins.error().code == ErrorCode::conflict ? Error::conflict("This survey was already answered.") : ins.error());
   x.id = conn.last_insert_id();
   auto u = conn.run(

@@ -2,6 +2,7 @@
 // Agent-level customer feedback: after an interaction the customer rates the agent who helped,
 // by name, through a signed single-use link. Requests are created by a background consumer of
 // ticket events; ratings feed Zendesk's satisfaction_ratings and Rapport's own metrics.
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +20,13 @@ namespace rapport::feedback {
 struct RewardItem {
   std::string id, label;
   int64_t points = 0;
+};
+
+// An extra survey question: a scale (min..max) or one choice among options. Answers are optional.
+struct Question {
+  std::string id, label, type;  // type: scale | choice
+  int64_t min = 1, max = 5;
+  std::vector<std::string> options;
 };
 
 struct Config {
@@ -40,6 +48,7 @@ struct Config {
                                             {"high_five", "A high five", 10},
                                             {"lunch", "Treat them to lunch", 150}};
   int leaderboard_prior_weight = 10;     // C in the Bayesian ranking score
+  std::vector<Question> questions;       // at most 5
 };
 
 Result<Config> load_config(store::Conn& conn);
@@ -111,6 +120,7 @@ struct Answer {
   std::optional<bool> resolved;
   std::string comment;
   std::vector<std::string> tags;
+  std::map<std::string, std::string> custom;  // question id -> the answer as sent
 };
 // Records the customer's answer. Single use: a second submit is a conflict; an expired link is
 // invalid with a message saying so.

@@ -178,3 +178,37 @@ TEST_F(FeedbackTest, AConsumerWithNothingNewDoesNotWrite) {
 }
 
 }  // namespace rapport::feedback
+
+namespace rapport::feedback {
+
+TEST_F(FeedbackTest, CustomQuestionsAreValidatedAndKeptWithTheRating) {
+  Json questions = {{"questions",
+                     {{{"id", "effort"}, {"label", "How easy was it?"}, {"type", "scale"}, {"min", 1}, {"max", 7}},
+                      {{"id", "contact"}, {"label", "How did you reach us?"}, {"type", "choice"},
+                       {"options", {"Email", "Chat", "Phone"}}}}}};
+  auto bad = write([&](store::Tx& tx) -> Status {
+    auto r = update_config(tx, {{"questions", {{{"id", "x y"}, {"label", "?"}, {"type", "scale"}}}}}, system_principal());
+    if (!r) return fail(r.error());
+    return {};
+  });
+  ASSERT_FALSE(bad);  // an id with a space
+  ASSERT_TRUE(write([&](store::Tx& tx) -> Status {
+    auto r = update_config(tx, questions, system_principal());
+    if (!r) return fail(r.error());
+    return {};
+  }));
+  auto ticket = solved_ticket(customer_id, agent_id, "chat");
+  auto token = link_token(secret, requests(ticket)[0]);
+  Answer a = stars(4);
+  a.custom = {{"effort", "9"}};
+  auto out_of_range = answer(token, a);
+  ASSERT_FALSE(out_of_range);
+  EXPECT_NE(out_of_range.error().details.at("answers").front().description.find("How easy was it?: choose 1 to 7"),
+            std::string::npos);
+  a.custom = {{"effort", "6"}, {"contact", "Chat"}, {"unknown", "ignored"}};
+  auto ok = answer(token, a);
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->answers, Json({{"effort", 6}, {"contact", "Chat"}}));
+}
+
+}  // namespace rapport::feedback

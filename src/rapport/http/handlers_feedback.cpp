@@ -112,6 +112,19 @@ std::string survey_form(const feedback::Survey& s, const std::string& action, st
            esc(label_of(t)) + "</label>";
     return g + "</div></fieldset>";
   };
+  for (const auto& q : s.config.questions) {
+    auto sent = prev && prev->custom.count(q.id) ? prev->custom.at(q.id) : std::string();
+    f += "<fieldset class=\"choices-q\"><legend>" + esc(q.label) + "</legend><div class=\"choices\">";
+    std::vector<std::string> values;
+    if (q.type == "scale")
+      for (int64_t i = q.min; i <= q.max; ++i) values.push_back(std::to_string(i));
+    else
+      values = q.options;
+    for (const auto& val : values)
+      f += "<label><input type=\"radio\" name=\"q_" + esc(q.id) + "\" value=\"" + esc(val) + "\"" + checked(sent == val) +
+           "> " + esc(val) + "</label>";
+    f += "</div></fieldset>";
+  }
   f += tag_group("improve", "If it wasn't great: what could be better?", s.config.improvement_tags);
   f += tag_group("excel", "If it was great: what stood out?", s.config.excellence_tags);
   f += "<fieldset><legend><label for=\"comment\">Anything you'd like to tell " + esc(s.agent_first_name) +
@@ -203,6 +216,14 @@ Result<feedback::Answer> read_answer(const Ctx& c, bool json) {
     }
     a.comment = in.str("comment", 5000).value_or("");
     if (auto t = in.strings("tags")) a.tags = *t;
+    if (auto ans = in.object("answers")) {
+      for (const auto& [k, val] : ans->items()) {
+        if (a.custom.size() >= 20) break;
+        if (val.is_string()) a.custom[k] = val.get<std::string>();
+        else if (val.is_number_integer()) a.custom[k] = std::to_string(val.get<int64_t>());
+        else v.add("answers", "InvalidValue", "Answers: each answer is a number or a text");
+      }
+    }
     if (!v.ok()) return fail(v.error());
     return a;
   }
@@ -219,6 +240,7 @@ Result<feedback::Answer> read_answer(const Ctx& c, bool json) {
     }
     else if (k == "comment") a.comment = v;
     else if (k == "tags" || k == "tags[]") a.tags.push_back(v);
+    else if (k.rfind("q_", 0) == 0 && a.custom.size() < 20) a.custom[k.substr(2)] = v;
   }
   return a;
 }
@@ -385,6 +407,7 @@ Json rating_json(const feedback::Rating& r, const std::string& base) {
           {"resolved", r.resolved ? Json(*r.resolved) : Json(nullptr)},
           {"nps", r.nps ? Json(*r.nps) : Json(nullptr)},
           {"tags", r.tags},
+          {"answers", r.answers},
           {"kind", r.kind}};
 }
 
