@@ -462,6 +462,18 @@ Result<domain::Page<Ticket>> list_tickets(store::Conn& conn, const TicketFilter&
     q.where.push_back("external_id = ?");
     q.params.push_back(*f.external_id);
   }
+  // Everything visible, at most filtered by status: the live tickets are counted per status in
+  // ticket_counts (kept by triggers in the same transaction as each change), so an offset page
+  // does not scan the table to report `count`.
+  bool only_status = !f.group_id && !f.organization_id && !f.requester_id && !f.assignee && !f.external_id;
+  if (!pr.cursor && only_status && q.where.size() == 1 + (f.status ? 1 : 0)) {
+    if (!f.status) {
+      q.count_sql = "SELECT COALESCE(SUM(live), 0) FROM ticket_counts";
+    } else if (auto rank = domain::status_rank(*f.status)) {
+      q.count_sql = "SELECT COALESCE(SUM(live), 0) FROM ticket_counts WHERE status_rank = ?";
+      q.count_params.push_back(int64_t{*rank});
+    }
+  }
   return store::run_list<Ticket>(conn, q, pr, map_ticket);
 }
 
