@@ -12,6 +12,8 @@ const std::vector<ConfigKey>& config_keys() {
   static const std::vector<ConfigKey> k_keys = {
       {"server.listen", "127.0.0.1:8080", "address and port to listen on"},
       {"server.threads", "0", "I/O threads; 0 means one per core"},
+      {"server.db_threads", "4", "threads that run requests' database work (reads, authentication), off the I/O threads"},
+      {"server.db_queue", "10000", "requests waiting for a database thread before new ones get 503"},
       {"server.body_limit", "2097152", "largest request body in bytes (larger gets 413)"},
       {"server.header_limit", "16384", "largest request header block in bytes (larger gets 431)"},
       {"server.read_timeout", "30", "seconds to receive a request before the connection is closed"},

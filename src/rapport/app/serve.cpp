@@ -54,6 +54,12 @@ Result<http::ApiConfig> api_config(const Config& c) {
   auto ttl = c.integer("api.session_ttl");
   auto lag = c.integer("api.export_lag_seconds");
   auto sec = c.boolean("api.secure_cookies");
+  auto dbt = c.integer("server.db_threads"), dbq = c.integer("server.db_queue");
+  if (!dbt) return fail(dbt.error());
+  if (!dbq) return fail(dbq.error());
+  if (*dbt < 1 || *dbq < 1) return fail(Error::invalid("server.db_threads and server.db_queue must be at least 1"));
+  a.db_threads = static_cast<std::size_t>(*dbt);
+  a.db_queue = static_cast<std::size_t>(*dbq);
   for (auto* r : {&rl, &la, &ttl, &lag}) if (!*r) return fail(r->error());
   if (!sec) return fail(sec.error());
   a.rate_limit_per_minute = static_cast<int>(*rl);
@@ -173,6 +179,7 @@ int serve(const Config& config) {
   feedback_stream.stop();  // ends the streams, which are not in-flight requests
   server.shutdown(std::chrono::seconds(*grace));
   server.wait();
+  api.stop();  // runs what the database threads still hold, then joins them
   workers.stop();
   store.writer().stop();  // commits whatever is still queued
   spdlog::info("event=shutdown_complete");

@@ -1,8 +1,11 @@
 #include <rapport/http/api.hpp>
 
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -138,7 +141,69 @@ Response error_response(const Error& e) {
   return json_response(500, {{"error", "InternalError"}, {"description", "Something went wrong on our side; it has been logged"}});
 }
 
+// Reads used to run on the Asio threads, one per core: a slow search or list held its thread, and
+// with both threads busy even /healthz and the responses of finished writes waited. Requests now
+// hand their database work to these threads; the I/O threads only read, route and write. The
+// queue is bounded so overload answers 503 instead of growing without limit.
+class TaskPool {
+ public:
+  TaskPool(std::size_t threads, std::size_t max_queue) : m_max_queue(max_queue) {
+    for (std::size_t i = 0; i < std::max<std::size_t>(1, threads); ++i) m_threads.emplace_back([this] { loop(); });
+  }
+  ~TaskPool() {
+    {
+      std::lock_guard lock(m_mu);
+      m_stopping = true;
+    }
+    m_cv.notify_all();
+    for (auto& t : m_threads) t.join();
+  }
+  // False when the queue is full (or the pool stopped): the caller sheds the request.
+  bool post(std::function<void()> fn) {
+    {
+      std::lock_guard lock(m_mu);
+      if (m_stopping || m_queue.size() >= m_max_queue) return false;
+      m_queue.push_back(std::move(fn));
+    }
+    m_cv.notify_one();
+    return true;
+  }
+  std::size_t depth() const {
+    std::lock_guard lock(m_mu);
+    return m_queue.size();
+  }
+
+ private:
+  void loop() {
+    while (true) {
+      std::function<void()> fn;
+      {
+        std::unique_lock lock(m_mu);
+        m_cv.wait(lock, [&] { return m_stopping || !m_queue.empty(); });
+        if (m_queue.empty()) return;  // stopping, and everything queued has run
+        fn = std::move(m_queue.front());
+        m_queue.pop_front();
+      }
+      fn();
+    }
+  }
+
+  std::size_t m_max_queue;
+  mutable std::mutex m_mu;
+  std::condition_variable m_cv;
+  std::deque<std::function<void()>> m_queue;
+  bool m_stopping = false;
+  std::vector<std::thread> m_threads;
+};
+
+Api::~Api() { stop(); }
+
+void Api::stop() { m_db_pool.reset(); }
+
+std::size_t Api::db_queue_depth() const { return m_db_pool ? m_db_pool->depth() : 0; }
+
 Api::Api(store::Store& store, ApiConfig config) : m_store(store), m_config(std::move(config)) {
+  m_db_pool = std::make_unique<TaskPool>(m_config.db_threads, m_config.db_queue);
   register_system_routes(*this);
   register_session_routes(*this);
   register_ticket_routes(*this);
@@ -150,9 +215,9 @@ Api::Api(store::Store& store, ApiConfig config) : m_store(store), m_config(std::
   register_recognition_routes(*this);
 }
 
-void Api::add(std::string method, std::string pattern, AuthMode auth, RouteHandler h) {
+void Api::add(std::string method, std::string pattern, AuthMode auth, RouteHandler h, bool on_io) {
   m_metrics.add_route(method, pattern);
-  Route r{std::move(method), pattern, {}, auth, std::move(h)};
+  Route r{std::move(method), pattern, {}, auth, std::move(h), on_io};
   for (auto& s : split(pattern, '/')) if (!s.empty()) r.segments.push_back(s);
   m_routes.push_back(std::move(r));
 }
@@ -208,6 +273,14 @@ void Api::handle(Request&& req, const std::string& ip, Respond respond, OpenStre
     c->args = std::move(args);
     break;
   }
+  if (found && found->on_io) return dispatch(c, found, path_matched, method);
+  if (!found && (path_matched || c->path.rfind("/api/", 0) == 0 || method != "GET"))
+    return dispatch(c, found, path_matched, method);  // 404 and 405 need no database
+  bool queued = m_db_pool && m_db_pool->post([this, c, found, path_matched, method] { dispatch(c, found, path_matched, method); });
+  if (!queued) reply_error(c, Error::unavailable("the server is busy; retry shortly"));
+}
+
+void Api::dispatch(const CtxPtr& c, const Route* found, bool path_matched, const std::string& method) {
   try {
     if (!found) {
       if (path_matched) return reply_json(c, 405, {{"error", "MethodNotAllowed"}, {"description", "Method not allowed"}});

@@ -31,6 +31,8 @@ struct ApiConfig {
   std::string web_root;                 // directory with the built UI; empty: none
   bool secure_cookies = false;          // set the Secure flag (behind TLS)
   std::string public_url;               // base of links in emails; empty: the request's Host
+  std::size_t db_threads = 4;           // threads that run requests' database work
+  std::size_t db_queue = 10000;         // requests waiting for them before new ones get 503
 };
 
 class Api;
@@ -74,19 +76,30 @@ struct Route {
   std::vector<std::string> segments;
   AuthMode auth;
   RouteHandler handler;
+  bool on_io = false;  // cheap and touches no database: answered on the I/O thread
 };
+
+// A fixed set of threads with a bounded queue, for the database work of requests (defined in
+// api.cpp).
+class TaskPool;
 
 class Api {
  public:
   Api(store::Store& store, ApiConfig config);
+  ~Api();
+  // Finishes the queued requests' database work and joins its threads (at shutdown).
+  void stop();
   // Entry point for the server.
   void handle(Request&& req, const std::string& ip, Respond respond, OpenStream open_stream = {});
   Response reject(unsigned status, const std::string& error, const std::string& description);
-  void add(std::string method, std::string pattern, AuthMode auth, RouteHandler h);
+  // Handlers run on the database threads (authentication reads the store too) unless `on_io`.
+  void add(std::string method, std::string pattern, AuthMode auth, RouteHandler h, bool on_io = false);
 
   store::Store& store() { return m_store; }
   const ApiConfig& config() const { return m_config; }
   Metrics& metrics() { return m_metrics; }
+  // Requests waiting for a database thread.
+  std::size_t db_queue_depth() const;
   // Set by the app so /metrics can report the server's own gauges.
   std::function<std::size_t()> connections_gauge;
   std::function<bool()> ready;
@@ -114,6 +127,7 @@ class Api {
   // Request id, rate-limit headers, caching and sniffing headers, the access log and metrics.
   void decorate(const CtxPtr& c, Response& res);
   bool authenticate(const CtxPtr& c, AuthMode mode);
+  void dispatch(const CtxPtr& c, const Route* found, bool path_matched, const std::string& method);
   bool check_rate(const CtxPtr& c);
   void serve_static(const CtxPtr& c);
 
@@ -129,6 +143,7 @@ class Api {
   std::unordered_map<std::string, Window> m_rate;
   std::unordered_map<std::string, Window> m_logins;
   std::unordered_map<std::string, Window> m_exports;
+  std::unique_ptr<TaskPool> m_db_pool;  // last: its threads stop before the rest goes
 };
 
 // ---- helpers for handlers ----

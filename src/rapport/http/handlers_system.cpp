@@ -11,7 +11,8 @@ void register_system_routes(Api& api) {
     res.set(bhttp::field::content_type, "text/plain; charset=utf-8");
     res.body() = "ok\n";
     c->api.reply(c, std::move(res));
-  });
+  }, true);
+  // Readiness reads the store on a database thread, so it also tells whether those answer.
   api.add("GET", "/readyz", AuthMode::none, [](const CtxPtr& c) {
     // Ready when the store answers a read and the server is not draining.
     bool ok = !c->api.ready || c->api.ready();
@@ -30,6 +31,9 @@ void register_system_routes(Api& api) {
     out += "# HELP rapport_write_queue_depth Write jobs waiting for the writer thread.\n";
     out += "# TYPE rapport_write_queue_depth gauge\n";
     out += fmt::format("rapport_write_queue_depth {}\n", c->api.store().writer().queue_depth());
+    out += "# HELP rapport_db_queue_depth Requests waiting for a database thread.\n";
+    out += "# TYPE rapport_db_queue_depth gauge\n";
+    out += fmt::format("rapport_db_queue_depth {}\n", c->api.db_queue_depth());
     out += "# HELP rapport_group_commit_batch_size Write jobs committed together in one transaction.\n";
     out += "# TYPE rapport_group_commit_batch_size histogram\n";
     uint64_t cumulative = 0;
@@ -50,7 +54,7 @@ void register_system_routes(Api& api) {
     res.set(bhttp::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
     res.body() = std::move(out);
     c->api.reply(c, std::move(res));
-  });
+  }, true);
 }
 
 }  // namespace rapport::http

@@ -17,6 +17,10 @@ struct ListQuery {
   std::string from;     // "users"
   std::vector<std::string> where;
   Params params;
+  // Offset pages: when set, the total comes from this query (a maintained counter, say) instead
+  // of COUNT(*) over `from` and `where`. It must count exactly the rows the list would return.
+  std::string count_sql;
+  Params count_params;
 };
 
 // `map` turns a row into a record.
@@ -29,7 +33,8 @@ Result<domain::Page<T>> run_list(Conn& conn, const ListQuery& q, const domain::P
   const std::string& col = pr.sort_by;  // validated by the caller against a fixed list
   Params params = q.params;
   if (!pr.cursor) {
-    auto count = conn.scalar("SELECT COUNT(*) FROM " + q.from + where, params);
+    auto count = q.count_sql.empty() ? conn.scalar("SELECT COUNT(*) FROM " + q.from + where, params)
+                                     : conn.scalar(q.count_sql, q.count_params);
     if (!count) return fail(count.error());
     page.count = count->value_or(0);
     std::string sql = "SELECT " + q.columns + " FROM " + q.from + where + " ORDER BY " + col +

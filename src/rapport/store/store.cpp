@@ -75,8 +75,9 @@ void Writer::run_batch(std::vector<Item>& batch) {
     for (auto& item : batch) item.done(fail(begun.error()));
     return;
   }
+  // Savepoints go through the statement cache: sqlite3_exec would parse them again for every job.
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    (void)m_conn->exec("SAVEPOINT job");
+    (void)m_conn->run("SAVEPOINT job");
     Tx tx(*m_conn);
     try {
       results[i] = batch[i].job(tx);
@@ -84,10 +85,11 @@ void Writer::run_batch(std::vector<Item>& batch) {
       results[i] = fail(Error::internal(std::string("write job threw: ") + e.what()));
     }
     if (results[i]) {
-      (void)m_conn->exec("RELEASE job");
+      (void)m_conn->run("RELEASE job");
       for (auto& fn : tx.take_after()) after.push_back(std::move(fn));
     } else {
-      (void)m_conn->exec("ROLLBACK TO job; RELEASE job");
+      (void)m_conn->run("ROLLBACK TO job");
+      (void)m_conn->run("RELEASE job");
     }
   }
   auto committed = m_conn->exec("COMMIT");
@@ -138,12 +140,79 @@ Result<ReadPool::Lease> ReadPool::acquire() {
   return Lease(*this, std::move(*conn));
 }
 
+class Checkpointer {
+ public:
+  // Checkpoints once the WAL holds this many pages (SQLite's default autocheckpoint threshold).
+  static constexpr int k_pages = 1000;
+
+  explicit Checkpointer(std::unique_ptr<Conn> conn) : m_conn(std::move(conn)) {
+    m_thread = std::thread([this] { loop(); });
+  }
+  ~Checkpointer() {
+    {
+      std::lock_guard lock(m_mu);
+      m_stopping = true;
+    }
+    m_cv.notify_one();
+    m_thread.join();
+  }
+  // The writer connection's WAL hook: runs on the writer thread after each commit.
+  static int on_commit(void* self, sqlite3*, const char*, int pages) {
+    if (pages >= k_pages) static_cast<Checkpointer*>(self)->request();
+    return SQLITE_OK;
+  }
+  void request() {
+    {
+      std::lock_guard lock(m_mu);
+      m_requested = true;
+    }
+    m_cv.notify_one();
+  }
+
+ private:
+  void loop() {
+    while (true) {
+      {
+        std::unique_lock lock(m_mu);
+        m_cv.wait(lock, [&] { return m_requested || m_stopping; });
+        if (m_stopping) return;
+        m_requested = false;
+      }
+      // PASSIVE: copies what it can without blocking the writer or readers; SQLite restarts the
+      // WAL from the beginning at a later commit once everything was copied.
+      int log = 0, done = 0;
+      int rc = sqlite3_wal_checkpoint_v2(m_conn->handle(), "main", SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+      if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        spdlog::warn("event=checkpoint_failed rc={} wal_pages={} copied={}", rc, log, done);
+    }
+  }
+
+  std::unique_ptr<Conn> m_conn;
+  std::mutex m_mu;
+  std::condition_variable m_cv;
+  bool m_requested = false;
+  bool m_stopping = false;
+  std::thread m_thread;
+};
+
+Store::~Store() {
+  m_writer.reset();  // finishes the queued jobs; their commits may still poke the checkpointer
+  m_checkpointer.reset();
+}
+
 Result<std::unique_ptr<Store>> Store::open(const std::string& path, StoreOptions options) {
   auto conn = Conn::open(path, Conn::Mode::writer);
   if (!conn) return fail(conn.error());
   if (auto st = migrate(**conn); !st) return fail(st.error());
   auto store = std::unique_ptr<Store>(new Store());
   store->m_path = path;
+  if (path != ":memory:" && !path.empty()) {
+    auto cp = Conn::open(path, Conn::Mode::writer);
+    if (!cp) return fail(cp.error());
+    store->m_checkpointer = std::make_unique<Checkpointer>(std::move(*cp));
+    // Replaces SQLite's own autocheckpoint, which is a WAL hook too.
+    sqlite3_wal_hook((*conn)->handle(), &Checkpointer::on_commit, store->m_checkpointer.get());
+  }
   store->m_writer = std::make_unique<Writer>(std::move(*conn), options.max_write_queue, options.max_batch);
   store->m_reads = std::make_unique<ReadPool>(path, options.read_connections);
   return store;

@@ -117,8 +117,16 @@ struct StoreOptions {
   std::size_t max_batch = 1024;
 };
 
+// Checkpoints the WAL into the database file on its own thread and connection. SQLite's default
+// (wal_autocheckpoint) runs the checkpoint inside the COMMIT that crosses 1,000 WAL pages, on the
+// writer thread: that batch, and every request queued behind it, then waited for a few MB of page
+// writes and the database file's fsync. Durability does not depend on checkpoints (a commit is
+// durable once its WAL frames are synced), so moving them off the writer changes only latency.
+class Checkpointer;
+
 class Store {
  public:
+  ~Store();
   // Opens (creating if needed) the database at `path` and applies pending migrations.
   static Result<std::unique_ptr<Store>> open(const std::string& path, StoreOptions options = {});
   Writer& writer() { return *m_writer; }
@@ -136,6 +144,7 @@ class Store {
 
  private:
   std::string m_path;
+  std::unique_ptr<Checkpointer> m_checkpointer;  // outlives the writer, whose commits poke it
   std::unique_ptr<Writer> m_writer;
   std::unique_ptr<ReadPool> m_reads;
 };

@@ -1,5 +1,8 @@
 #include <rapport/tickets/search.hpp>
 
+#include <algorithm>
+#include <unordered_map>
+
 #include <rapport/base/strings.hpp>
 #include <rapport/base/time.hpp>
 #include <rapport/domain/ticket.hpp>
@@ -235,6 +238,25 @@ Result<SearchQuery> parse_search(std::string_view q) {
   return out;
 }
 
+namespace {
+
+// A sort key as SQLite orders values of mixed type: NULL < integers < text.
+struct SortKey {
+  int kind = 0;  // 0 null, 1 integer, 2 text
+  int64_t i = 0;
+  std::string s;
+  int64_t id = 0;
+};
+
+bool key_less(const SortKey& a, const SortKey& b) {
+  if (a.kind != b.kind) return a.kind < b.kind;
+  if (a.kind == 1 && a.i != b.i) return a.i < b.i;
+  if (a.kind == 2 && a.s != b.s) return a.s < b.s;
+  return a.id < b.id;
+}
+
+}  // namespace
+
 Result<domain::Page<domain::Ticket>> search_tickets(store::Conn& conn, const SearchQuery& q, const domain::Principal& p,
                                                     const SearchSort& sort, int64_t offset, int64_t limit) {
   auto c = compile(q, p);
@@ -244,26 +266,44 @@ Result<domain::Page<domain::Ticket>> search_tickets(store::Conn& conn, const Sea
                     : sort.column == "priority"
                         ? "(CASE priority WHEN 'low' THEN 1 WHEN 'normal' THEN 2 WHEN 'high' THEN 3 WHEN 'urgent' THEN 4 ELSE 0 END)"
                         : sort.column;
-  // The same listing path as /tickets, with the compiled conditions; offset mode counts.
-  domain::PageRequest pr;
-  pr.cursor = false;
-  pr.per_page = limit;
-  pr.page = 1;
-  store::ListQuery lq;
   std::string where;
   for (auto& w : c->where) where += (where.empty() ? " WHERE (" : " AND (") + w + ")";
+  // One pass over the matches counts them all and keeps only the best offset+limit sort keys in
+  // a bounded heap: the total stays exact, but nothing sorts every match or reads it twice.
+  const auto k = static_cast<std::size_t>(std::max<int64_t>(0, offset + limit));
+  auto better = [desc = sort.desc](const SortKey& a, const SortKey& b) { return desc ? key_less(b, a) : key_less(a, b); };
+  std::vector<SortKey> heap;  // a max-heap under `better`: the worst kept key on top
+  heap.reserve(k);
   domain::Page<domain::Ticket> page;
-  auto count = conn.scalar("SELECT COUNT(*) FROM tickets" + where, c->params);
-  if (!count) return fail(count.error());
-  page.count = count->value_or(0);
-  auto ids_params = c->params;
-  ids_params.push_back(limit);
-  ids_params.push_back(offset);
-  std::vector<int64_t> ids;
-  std::string dir = sort.desc ? " DESC" : " ASC";
-  auto st = conn.each("SELECT id FROM tickets" + where + " ORDER BY " + col + dir + ", id" + dir + " LIMIT ? OFFSET ?",
-                      ids_params, [&](const store::Row& r) { ids.push_back(r.i64(0)); });
+  int64_t total = 0;
+  SortKey cur;
+  auto st = conn.each("SELECT " + col + ", id FROM tickets" + where, c->params, [&](const store::Row& r) {
+    ++total;
+    if (k == 0) return;
+    cur.id = r.i64(1);
+    if (r.is_null(0)) {
+      cur.kind = 0;
+    } else if (sort.column == "ticket_type") {
+      cur.kind = 2;
+      cur.s = r.text(0);
+    } else {
+      cur.kind = 1;
+      cur.i = r.i64(0);
+    }
+    if (heap.size() < k) {
+      heap.push_back(cur);
+      std::push_heap(heap.begin(), heap.end(), better);
+    } else if (better(cur, heap.front())) {
+      std::pop_heap(heap.begin(), heap.end(), better);
+      heap.back() = cur;
+      std::push_heap(heap.begin(), heap.end(), better);
+    }
+  });
   if (!st) return fail(st.error());
+  page.count = total;
+  std::sort_heap(heap.begin(), heap.end(), better);
+  std::vector<int64_t> ids;
+  for (std::size_t i = static_cast<std::size_t>(std::max<int64_t>(0, offset)); i < heap.size(); ++i) ids.push_back(heap[i].id);
   auto ts = tickets_by_ids(conn, ids, p);
   if (!ts) return fail(ts.error());
   // tickets_by_ids orders by id; restore the search order.
