@@ -16,6 +16,8 @@
 #   BENCH_PERF=1       also record a CPU profile (perf) of the server during the create run and the
 #                      first search run; the top symbols go to build/bench/run/perf-*.txt
 #   BENCH_LOAD_MAX_S   give up loading the large dataset after this many seconds [5400]
+#   BENCH_FEEDBACK=0   skip bench/feedback.sh (agent feedback: stream fan-out, survey submit, leaderboard;
+#                      about 3 minutes), which runs before the report and writes its own section
 #
 # Everything stays on 127.0.0.1. Every wrk run is bounded by -d. The server runs with
 # RAPPORT_API_RATE_LIMIT_PER_MINUTE=0 (no rate limit) and RAPPORT_LOG_LEVEL=warn (no access log).
@@ -345,6 +347,7 @@ fi
 
 fact load_after "$(cut -d' ' -f1-3 /proc/loadavg)"
 fact sync_ms_after "$(sync_probe)"
+[ "${BENCH_FEEDBACK:-1}" = 0 ] || bash bench/feedback.sh "$bin" || say "warning: bench/feedback.sh failed (build/bench/feedback/logs)"
 
 # ---- 4. the report ---------------------------------------------------------------------------------
 node bench/report.mjs "$run" "$out"
