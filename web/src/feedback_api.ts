@@ -178,7 +178,14 @@ export function openFeedbackStream(filters: StreamFilters, backfill: number, han
   source.addEventListener('error', () => {
     if (closed) return;
     // CONNECTING: the browser retries by itself. CLOSED: the server refused (401, 403, 5xx).
-    handlers.state?.(source.readyState === EventSource.CLOSED ? 'stopped' : 'reconnecting');
+    // EventSource hides the status, so ask once with fetch: a 401 there signs the user out
+    // through the usual handler instead of leaving a dead feed on screen.
+    if (source.readyState === EventSource.CLOSED) {
+      handlers.state?.('stopped');
+      request('GET', '/api/v2/groups.json?per_page=1').catch(() => undefined);
+    } else {
+      handlers.state?.('reconnecting');
+    }
   });
   return {
     close() {

@@ -44,7 +44,7 @@ export function renderRewards(container: HTMLElement, ctx: RouteContext): void {
         replaceChildren(results, h('p', { class: 'empty', testid: 'rewards-empty' }, status === 'chosen' ? 'Nothing to fulfil.' : 'None.'));
         return;
       }
-      replaceChildren(results, rewardTable(ledger.rewards, status === 'chosen', announcer));
+      replaceChildren(results, rewardTable(ledger.rewards, status === 'chosen' && managesRewards(ctx.session.user), announcer));
     },
     (err: unknown) => {
       if (!ctx.isCurrent()) return;
