@@ -6,6 +6,10 @@ export interface User {
   name: string;
   email?: string | null;
   role?: string;
+  /** Rapport's own role beside Zendesk's: team_lead, qa, manager, or null for a plain agent. */
+  rapport_role?: string | null;
+  team_lead_id?: number | null;
+  site_id?: number | null;
 }
 
 export interface Session {
@@ -117,7 +121,7 @@ interface RequestOptions {
 
 const TIMEOUT_MS = 30_000;
 
-async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
   // X-Requested-With tells the server not to send a Basic challenge (no browser login pop-up).
   const headers: Record<string, string> = { Accept: 'application/json', 'X-Requested-With': 'XMLHttpRequest' };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
@@ -263,7 +267,7 @@ export async function updateTicket(id: number, update: TicketUpdate): Promise<Ti
 const MAX_PAGES = 50;
 
 /** Follows offset pagination (`next_page`) and concatenates one array field of every page. */
-async function allPages<T>(firstPath: string, field: string): Promise<T[]> {
+export async function allPages<T>(firstPath: string, field: string): Promise<T[]> {
   const items: T[] = [];
   let path: string | null = firstPath;
   for (let page = 0; path && page < MAX_PAGES; page += 1) {

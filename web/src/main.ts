@@ -1,19 +1,65 @@
-// Entry point: decides between the sign-in screen and the app, and routes #/tickets and #/tickets/:id.
+// Entry point: decides between the sign-in screen and the app, and routes the hash (#/tickets,
+// #/tickets/:id, the feedback pages).
 import './style.css';
-import { clearCaches, getSession, logout, rememberUser, setCsrfToken, setUnauthorizedHandler, type Session } from './api';
+import { clearCaches, getSession, logout, rememberUser, setCsrfToken, setUnauthorizedHandler, type Session, type User } from './api';
 import { h, replaceChildren } from './dom';
+import { clearFeedbackCaches, listCases, managesRewards, seesAllFeedback } from './feedback_api';
+import { renderLeaderboard } from './leaderboard';
+import { renderLiveFeed } from './live_feed';
 import { renderLogin } from './login';
+import { renderMyFeedback } from './my_feedback';
+import { renderCase, renderRecovery } from './recovery';
+import { renderRewards } from './rewards';
 import { Router } from './router';
 import { renderTicket } from './ticket';
 import { renderTickets } from './tickets';
 import { errorBox, loading, messageOf } from './ui';
 
 const root = document.getElementById('app') as HTMLElement;
-const router = new Router().add('/tickets', renderTickets).add('/tickets/:id', renderTicket);
+const router = new Router()
+  .add('/tickets', renderTickets)
+  .add('/tickets/:id', renderTicket)
+  .add('/my-feedback', renderMyFeedback)
+  .add('/feedback', renderLiveFeed)
+  .add('/leaderboard', renderLeaderboard)
+  .add('/recovery', renderRecovery)
+  .add('/recovery/:id', renderCase)
+  .add('/rewards', renderRewards);
 
 let session: Session | null = null;
 let generation = 0;
 let main: HTMLElement | null = null;
+let leaving: Array<() => void> = [];
+
+/** Runs the previous page's clean-ups (streams, timers), each once. */
+function leavePage(): void {
+  const fns = leaving;
+  leaving = [];
+  for (const fn of fns) {
+    try {
+      fn();
+    } catch {
+      // A failing clean-up must not keep the next page from rendering.
+    }
+  }
+}
+
+interface NavItem {
+  href: string;
+  label: string;
+  testid: string;
+  show: (u: User) => boolean;
+}
+
+// Which pages a user sees in the menu; the server decides what each may actually read.
+const NAV: NavItem[] = [
+  { href: '#/tickets', label: 'Tickets', testid: 'nav-tickets', show: () => true },
+  { href: '#/my-feedback', label: 'My feedback', testid: 'nav-my-feedback', show: (u) => u.role === 'agent' || u.role === 'admin' },
+  { href: '#/feedback', label: 'Live feed', testid: 'nav-live-feed', show: seesAllFeedback },
+  { href: '#/leaderboard', label: 'Leaderboard', testid: 'nav-leaderboard', show: (u) => u.role === 'agent' || u.role === 'admin' },
+  { href: '#/recovery', label: 'Recovery', testid: 'nav-recovery', show: seesAllFeedback },
+  { href: '#/rewards', label: 'Rewards', testid: 'nav-rewards', show: managesRewards },
+];
 
 function navigate(hash: string): void {
   if (window.location.hash === hash) route();
@@ -28,10 +74,13 @@ function route(): void {
     window.location.replace('#/tickets');
     return;
   }
+  leavePage();
   generation += 1;
   const mine = generation;
+  const path = window.location.hash.split('?')[0] ?? '';
   for (const link of root.querySelectorAll<HTMLAnchorElement>('.site-nav a')) {
-    const active = window.location.hash.startsWith(link.getAttribute('href') ?? '#');
+    const href = link.getAttribute('href') ?? '#';
+    const active = path === href || path.startsWith(`${href}/`);
     if (active) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
@@ -41,6 +90,10 @@ function route(): void {
     session,
     isCurrent: () => mine === generation,
     navigate,
+    onLeave: (fn) => {
+      if (mine === generation) leaving.push(fn);
+      else fn();
+    },
   });
   window.scrollTo(0, 0);
 }
@@ -59,13 +112,29 @@ function startApp(s: Session): void {
   });
 
   main = h('main', { id: 'main', class: 'content', tabindex: -1 });
+  const nav = h(
+    'nav',
+    { class: 'site-nav', 'aria-label': 'Main' },
+    ...NAV.filter((item) => item.show(s.user)).map((item) => h('a', { href: item.href, testid: item.testid }, item.label)),
+  );
+  // Agents without a Rapport role see the recovery queue when cases are theirs to work on
+  // (assigned to them or to their recovery group): the server is the one that knows.
+  if (!seesAllFeedback(s.user) && s.user.role === 'agent') {
+    listCases({ status: 'active' }).then(
+      (cases) => {
+        if (cases.length === 0 || session !== s || nav.querySelector('[data-testid=nav-recovery]')) return;
+        nav.append(h('a', { href: '#/recovery', testid: 'nav-recovery' }, 'Recovery'));
+      },
+      () => undefined,
+    );
+  }
   replaceChildren(
     root,
     h(
       'header',
       { class: 'site-header' },
       h('a', { class: 'brand', href: '#/tickets' }, 'Rapport'),
-      h('nav', { class: 'site-nav', 'aria-label': 'Main' }, h('a', { href: '#/tickets' }, 'Tickets')),
+      nav,
       h(
         'div',
         { class: 'account' },
@@ -79,11 +148,14 @@ function startApp(s: Session): void {
 }
 
 function showLogin(notice?: string): void {
+  leavePage();
+  document.documentElement.classList.remove('tv-mode');
   session = null;
   main = null;
   generation += 1;
   setCsrfToken(null);
   clearCaches();
+  clearFeedbackCaches();
   const container = h('main', { id: 'main', class: 'content narrow' });
   replaceChildren(root, container);
   renderLogin(container, startApp, notice);

@@ -8,6 +8,8 @@ export interface RouteContext {
   /** False once the user has navigated elsewhere: late responses must not render. */
   isCurrent: () => boolean;
   navigate: (hash: string) => void;
+  /** Runs `fn` when the user leaves this page (another route, sign-out): close streams, timers. */
+  onLeave: (fn: () => void) => void;
 }
 
 export type View = (container: HTMLElement, ctx: RouteContext) => void;
