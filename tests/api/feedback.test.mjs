@@ -33,6 +33,7 @@ const DEFAULT_SETTINGS = {
     { id: 'lunch', label: 'Treat them to lunch', points: 150 },
   ],
   leaderboard_prior_weight: 10,
+  questions: [],
 };
 
 describe('feedback', { timeout: 120_000 }, () => {

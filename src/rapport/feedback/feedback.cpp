@@ -650,8 +650,20 @@ Result<Rating> get_rating(store::Conn& conn, int64_t id, const domain::Principal
                       [&](const store::Row& r) { out = map_rating(r); });
   if (!st) return fail(st.error());
   if (!out) return fail(Error::not_found());
-  bool allowed = actor.is_admin() || actor.rapport_role != domain::RapportRole::none ||
+  bool allowed = actor.is_admin() || (actor.is_staff() && actor.rapport_role != domain::RapportRole::none) ||
                  (actor.is_staff() && out->agent_id == actor.user_id) || out->requester_id == actor.user_id;
+  if (!allowed && actor.is_staff()) {
+    // Whoever works the rating's recovery case (assigned, or in its recovery group) reads it too.
+    store::Params params{id, actor.user_id};
+    std::string groups;
+    if (!actor.group_ids.empty()) {
+      groups = " OR group_id IN (" + store::placeholders(actor.group_ids.size()) + ")";
+      for (auto g : actor.group_ids) params.push_back(g);
+    }
+    auto works = conn.scalar("SELECT 1 FROM recovery_cases WHERE rating_id = ? AND (assignee_id = ?" + groups + ")", params);
+    if (!works) return fail(works.error());
+    allowed = works->has_value();
+  }
   if (!allowed) return fail(Error::not_found());
   return *out;
 }

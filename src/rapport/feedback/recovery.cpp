@@ -15,12 +15,15 @@ namespace {
 constexpr const char* k_case_columns =
     "id, ticket_id, rating_id, requester_id, agent_id, team_group_id, group_id, assignee_id, trigger_stars, "
     "follow_up_request_id, status, trigger, outcome, notes, due_at, created_at, updated_at, contacted_at, closed_at, "
-    "fu_stars, fu_status, fu_expires";
+    "fu_stars, fu_status, fu_expires, ticket_subject, agent_name, requester_name, rating_comment";
 // The follow-up request and its answer come with every case. As a subquery so that filters and
 // the list's sort keys name plain columns (SQLite flattens it; the indexes still apply).
 constexpr const char* k_case_from =
-    "(SELECT c.*, fr.stars AS fu_stars, f.status AS fu_status, f.expires_at AS fu_expires FROM recovery_cases c "
-    "LEFT JOIN feedback_requests f ON f.id = c.follow_up_request_id LEFT JOIN ratings fr ON fr.request_id = f.id)";
+    "(SELECT c.*, fr.stars AS fu_stars, f.status AS fu_status, f.expires_at AS fu_expires, t.subject AS ticket_subject, "
+    "ua.name AS agent_name, ur.name AS requester_name, r.comment AS rating_comment FROM recovery_cases c "
+    "LEFT JOIN feedback_requests f ON f.id = c.follow_up_request_id LEFT JOIN ratings fr ON fr.request_id = f.id "
+    "JOIN tickets t ON t.id = c.ticket_id JOIN ratings r ON r.id = c.rating_id LEFT JOIN users ua ON ua.id = c.agent_id "
+    "LEFT JOIN users ur ON ur.id = c.requester_id)";
 constexpr std::size_t k_max_notes = 200;
 
 RecoveryCase map_case(const store::Row& r) {
@@ -50,6 +53,10 @@ RecoveryCase map_case(const store::Row& r) {
   if (c.follow_up_status && *c.follow_up_status != "answered" && *c.follow_up_status != "suppressed" &&
       r.i64(21) <= now_epoch())
     c.follow_up_status = "expired";
+  c.ticket_subject = r.text(22);
+  c.agent_name = r.opt_text(23).value_or("");
+  c.requester_name = r.opt_text(24).value_or("");
+  c.rating_comment = r.text(25);
   return c;
 }
 
@@ -128,6 +135,10 @@ Json to_json(const RecoveryCase& c) {
           {"outcome", c.outcome ? Json(*c.outcome) : Json(nullptr)},
           {"trigger", c.trigger},
           {"trigger_stars", opt(c.trigger_stars)},
+          {"ticket_subject", c.ticket_subject},
+          {"agent_name", c.agent_name},
+          {"requester_name", c.requester_name},
+          {"rating_comment", c.rating_comment},
           {"notes", [&] {
              Json out = Json::array();
              for (const auto& n : c.notes)

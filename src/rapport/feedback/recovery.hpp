@@ -22,7 +22,8 @@ struct RecoveryCase {
   Json notes = Json::array();
   int64_t due_at = 0, created_at = 0, updated_at = 0;
   std::optional<int64_t> contacted_at, closed_at;
-  // Filled in when read: the follow-up survey's answer, if any.
+  // Filled in when read, so a case page needs nothing else: what it is about, and the follow-up.
+  std::string ticket_subject, agent_name, requester_name, rating_comment;
   std::optional<int64_t> follow_up_stars;
   std::optional<std::string> follow_up_status;
 };

@@ -143,6 +143,11 @@ TEST_F(RecoveryTest, AgentsSeeOnlyCasesOfTheirRecoveryGroupOrAssignedToThem) {
   EXPECT_EQ(cases(agent_id).size(), 1u);
   EXPECT_EQ(cases(other_agent_id).size(), 0u);
   auto id = cases(agent_id).at(0).id;
+  EXPECT_EQ(cases(agent_id).at(0).ticket_subject, "Refund for order 12");
+  EXPECT_EQ(cases(agent_id).at(0).agent_name, "Sam Other");
+  // Maria works the case, so she may read the rating it is about (Sam's).
+  auto rating_id = cases(agent_id).at(0).rating_id;
+  EXPECT_TRUE(read([&](store::Conn& c) { return get_rating(c, rating_id, principal(agent_id)); }));
   auto by_sam = update(id, {{"note", "hi"}}, other_agent_id);
   ASSERT_FALSE(by_sam);
   EXPECT_EQ(by_sam.error().code, ErrorCode::not_found);

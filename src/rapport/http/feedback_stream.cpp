@@ -194,19 +194,31 @@ Status FeedbackStream::subscribe(std::shared_ptr<StreamSink> sink, StreamFilter 
 }
 
 void FeedbackStream::publish(const std::vector<Frame>& frames, int64_t upto) {
-  std::lock_guard lock(m_mu);
-  m_last = upto;  // with the pushes, under one lock: a new subscriber's backlog ends here
-  for (const auto& f : frames) {
-    for (auto& s : m_subscribers)
-      if (matches(s.filter, f)) s.sink->push(f.text);
+  // Who gets what is decided under the lock, with the position, so a new subscriber's backlog
+  // ends exactly where these frames begin; the pushes (a post per subscriber) happen after it.
+  std::vector<std::pair<std::shared_ptr<StreamSink>, std::shared_ptr<const std::string>>> sends;
+  {
+    std::lock_guard lock(m_mu);
+    m_last = upto;
+    std::erase_if(m_subscribers, [](const Subscriber& s) { return !s.sink->is_open(); });
+    for (const auto& f : frames) {
+      std::shared_ptr<const std::string> chunk;  // framed once, shared by every subscriber
+      for (auto& s : m_subscribers) {
+        if (!matches(s.filter, f)) continue;
+        if (!chunk) chunk = StreamSink::frame(f.text);
+        sends.emplace_back(s.sink, chunk);
+      }
+    }
   }
-  std::erase_if(m_subscribers, [](const Subscriber& s) { return !s.sink->is_open(); });
+  // Per subscriber, the frames stay in order: one thread publishes, and each sink queues in order.
+  for (auto& [sink, chunk] : sends) sink->push_framed(chunk);
 }
 
 void FeedbackStream::heartbeat() {
   std::lock_guard lock(m_mu);
   // A comment line: keeps proxies from timing the connection out and finds clients that left.
-  for (auto& s : m_subscribers) s.sink->push(": keep-alive\n\n");
+  auto beat = StreamSink::frame(": keep-alive\n\n");
+  for (auto& s : m_subscribers) s.sink->push_framed(beat);
   std::erase_if(m_subscribers, [](const Subscriber& s) { return !s.sink->is_open(); });
 }
 
@@ -235,6 +247,15 @@ void FeedbackStream::loop() {
       auto max = (*lease)->scalar("SELECT COALESCE(MAX(id), 0) FROM events");
       if (!max || max->value_or(0) <= from) break;
       int64_t upto = std::min<int64_t>(max->value_or(0), from + 5000);
+      if (subscribers() == 0) {
+        // Nobody listens: move on without building frames (a subscriber arriving now reads its
+        // backlog from the log up to this position).
+        std::lock_guard lock(m_mu);
+        if (m_subscribers.empty()) {
+          m_last = upto;
+          continue;
+        }
+      }
       auto frames = read_frames(**lease, " AND id > ? AND id <= ?", {from, upto}, "ASC", 100000);
       if (!frames) {
         spdlog::error("event=feedback_stream_read_failed error=\"{}\"", frames.error().message);

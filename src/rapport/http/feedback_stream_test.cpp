@@ -12,10 +12,12 @@ namespace {
 // Collects what the hub pushes; tests wait on it with a deadline instead of sleeping.
 class FakeSink : public StreamSink {
  public:
-  bool push(std::string data) override {
+  bool push_framed(std::shared_ptr<const std::string> chunk) override {
     std::lock_guard lock(m_mu);
     if (!m_open) return false;
-    m_text += data;
+    // Unframe the HTTP chunk: "<hex>\r\n<data>\r\n".
+    auto start = chunk->find("\r\n") + 2;
+    m_text += chunk->substr(start, chunk->size() - start - 2);
     m_cv.notify_all();
     return true;
   }

@@ -1,5 +1,6 @@
 #pragma once
 // Small helpers shared by the handlers_*.cpp files.
+#include <concepts>
 #include <memory>
 
 #include <rapport/base/strings.hpp>
@@ -21,7 +22,12 @@ template <typename T>
 int64_t sort_key(const T& r, const std::string& col) {
   if constexpr (requires { r.updated_at; }) {
     if (col == "updated_at") return r.updated_at;
+  }
+  if constexpr (requires { r.created_at; }) {
     if (col == "created_at") return r.created_at;
+  }
+  if constexpr (requires { requires std::same_as<std::decay_t<decltype(r.due_at)>, int64_t>; }) {
+    if (col == "due_at") return r.due_at;
   }
   return r.id;
 }

@@ -69,18 +69,16 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session> 
 
  public:
   // ---- StreamSink: any thread ----
-  bool push(std::string data) override {
+  bool push_framed(std::shared_ptr<const std::string> chunk) override {
     if (m_stream_closed.load()) return false;
-    auto size = data.size();
+    auto size = chunk->size();
     if (m_backlog.fetch_add(size) + size > k_stream_backlog) {
       close();
       return false;
     }
-    // One HTTP/1.1 chunk: hex length, CRLF, data, CRLF.
-    std::ostringstream chunk;
-    chunk << std::hex << size << "\r\n";
-    auto framed = std::make_shared<std::string>(chunk.str() + data + "\r\n");
-    net::post(m_stream.get_executor(), [self = shared_from_this(), framed, size] { self->enqueue(framed, size); });
+    net::post(m_stream.get_executor(), [self = shared_from_this(), chunk = std::move(chunk), size]() mutable {
+      self->enqueue(std::move(chunk), size);
+    });
     return true;
   }
   void close() override {
@@ -98,7 +96,7 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session> 
     head.keep_alive(false);
     std::ostringstream os;
     os << head.base();
-    enqueue(std::make_shared<std::string>(os.str()), 0);
+    enqueue(std::make_shared<const std::string>(os.str()), 0);
     // Reading tells us when the client goes away; anything it sends is ignored.
     watch_peer();
   }
@@ -110,7 +108,7 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session> 
     });
   }
 
-  void enqueue(std::shared_ptr<std::string> data, std::size_t counted) {
+  void enqueue(std::shared_ptr<const std::string> data, std::size_t counted) {
     if (m_stream_ended) return;
     m_out.emplace_back(std::move(data), counted);
     if (!m_writing) write_next();
@@ -216,11 +214,21 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session> 
   // streaming
   std::atomic<bool> m_stream_closed{false};
   std::atomic<std::size_t> m_backlog{0};
-  std::deque<std::pair<std::shared_ptr<std::string>, std::size_t>> m_out;
+  std::deque<std::pair<std::shared_ptr<const std::string>, std::size_t>> m_out;
   bool m_writing = false, m_stream_ended = false;
 };
 
 }  // namespace
+
+std::shared_ptr<const std::string> StreamSink::frame(std::string_view data) {
+  std::ostringstream head;
+  head << std::hex << data.size() << "\r\n";
+  auto out = std::make_shared<std::string>(head.str());
+  out->reserve(out->size() + data.size() + 2);
+  out->append(data);
+  out->append("\r\n");
+  return out;
+}
 
 Server::Server(ServerOptions options, Handler handler, RejectHandler reject)
     : m_options(std::move(options)), m_handler(std::move(handler)), m_reject(std::move(reject)), m_acceptor(m_ioc) {}

@@ -34,7 +34,11 @@ class StreamSink {
   static constexpr std::size_t k_stream_backlog = 1024 * 1024;
   virtual ~StreamSink() = default;
   // Queues `data`; false once the stream has closed (the client left, fell behind, or shutdown).
-  virtual bool push(std::string data) = 0;
+  bool push(std::string data) { return push_framed(frame(data)); }
+  // The same with data already framed by frame(): a broadcast frames once for all subscribers.
+  virtual bool push_framed(std::shared_ptr<const std::string> chunk) = 0;
+  // One HTTP/1.1 chunk: hex length, CRLF, data, CRLF.
+  static std::shared_ptr<const std::string> frame(std::string_view data);
   virtual void close() = 0;
   virtual bool is_open() const = 0;
 };
