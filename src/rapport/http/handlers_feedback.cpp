@@ -317,7 +317,12 @@ void survey_thanks(const CtxPtr& c) {
       [c, json, reward, share](Status st) {
         if (!st) {
           const auto& e = st.error();
-          if (json) return c->api.reply_error(c, e);
+          if (json) {
+            // As for the survey itself: a second choice is a conflict the customer can read.
+            if (e.code == ErrorCode::conflict)
+              return c->api.reply_json(c, 409, {{"error", "AlreadyChosen"}, {"description", e.message}});
+            return c->api.reply_error(c, e);
+          }
           if (e.code == ErrorCode::not_found) return c->api.reply(c, not_found_page());
           std::string msg = e.details.empty() ? e.message : e.details.begin()->second.front().description;
           return c->api.reply(c, html_page(e.code == ErrorCode::conflict ? 409 : 422, "Thank you",
