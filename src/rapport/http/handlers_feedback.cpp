@@ -330,8 +330,10 @@ void survey_thanks(const CtxPtr& c) {
         }
         if (json)
           return c->api.reply_json(c, 200, {{"reward", *reward ? feedback::to_json(**reward) : Json(nullptr)}, {"shared", share}});
+        // The label is what the customer picked ("Buy them a coffee"): quoted, not spliced into a sentence.
         std::string text = *reward ? "<p>" + esc((*reward)->agent_name.substr(0, (*reward)->agent_name.find(' '))) +
-                                         " will hear about your " + esc(to_lower((*reward)->label)) + ".</p>"
+                                         " will hear about your thank-you: <strong>" + esc((*reward)->label) +
+                                         "</strong>.</p>"
                                    : "";
         if (share) text += "<p>Your comment is on our <a href=\"/kudos\">thank-you wall</a>.</p>";
         c->api.reply(c, html_page(200, "Thank you", "<div class=\"card\"><h1>Thanks again!</h1>" + text + "</div>"));
