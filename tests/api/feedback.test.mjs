@@ -25,6 +25,14 @@ const DEFAULT_SETTINGS = {
   improvement_tags: ['product_knowledge', 'speed', 'clarity', 'empathy', 'follow_up'],
   excellence_tags: ['product_knowledge', 'speed', 'friendliness', 'empathy', 'went_the_extra_mile'],
   recovery_threshold: 2,
+  recovery_group_id: null,
+  recovery_due_hours: 24,
+  reward_catalog: [
+    { id: 'coffee', label: 'Buy them a coffee', points: 50 },
+    { id: 'high_five', label: 'A high five', points: 10 },
+    { id: 'lunch', label: 'Treat them to lunch', points: 150 },
+  ],
+  leaderboard_prior_weight: 10,
 };
 
 describe('feedback', { timeout: 120_000 }, () => {
@@ -218,7 +226,9 @@ describe('feedback', { timeout: 120_000 }, () => {
     assert.equal(res.status, 200, res.text.slice(0, 500));
     assert.equal(res.headers.get('content-type'), HTML_CT);
     assert.match(visibleText(res.text), /Thank you!/);
-    assert.doesNotMatch(res.text, /<form/, 'no form on the thank-you page');
+    assert.doesNotMatch(res.text, /name="stars"/, 'no survey form on the thank-you page');
+    // A 5-star answer is offered the optional thank-you step (reward, sharing), posted elsewhere.
+    assert.match(res.text, new RegExp(`<form method="post" action="${s.path.replace(/\./g, '\\.')}/thanks">`));
 
     const [req] = await requestsFor(s.ticket.id);
     assert.equal(req.status, 'answered');
