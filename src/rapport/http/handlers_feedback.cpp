@@ -264,7 +264,8 @@ void survey_post(const CtxPtr& c) {
 
 // After a 4-5 star answer: an optional reward from the catalog and an opt-in public thank-you.
 std::string thank_you(const feedback::Survey& s, const feedback::Rating& r, const std::string& path) {
-  std::string out = "<div class=\"card\">" + agent_header(s) + "<h1>Thank you!</h1><p>Your feedback is on its way to " +
+  // The page's one heading is the thank-you: the survey's question ("How did Amy do?") is answered.
+  std::string out = "<div class=\"card\"><h1>Thank you!</h1><p>Your feedback is on its way to " +
                     esc(s.agent_first_name) + "'s team.</p>";
   if (!r.stars || *r.stars < 4 || (s.config.reward_catalog.empty() && r.comment.empty())) return out + "</div>";
   out += "<form method=\"post\" action=\"" + esc(path + "/thanks") + "\">";
