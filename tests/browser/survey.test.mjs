@@ -160,7 +160,10 @@ describe('survey page in a browser', { timeout: 120_000 }, () => {
       await submit.click();
 
       await expectText(page.locator('h1'), 'Thank you!');
-      assert.equal(await page.locator('form').count(), 0);
+      // Only the optional thank-you step (a reward, sharing the comment) is offered, not the survey.
+      assert.equal(await page.locator('input[name="stars"]').count(), 0);
+      assert.equal(await page.locator('form').count(), 1);
+      assert.match(await page.locator('form').getAttribute('action'), /^\/s\/[^/]+\/thanks$/);
 
       const r = await ratingOf(s.ticket.id);
       assert.equal(r.stars, 5);
