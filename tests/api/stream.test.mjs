@@ -78,8 +78,13 @@ describe('feedback stream', { timeout: 120_000 }, () => {
 
   test('backfill: the latest N matching events on connect, oldest first, then live ones', async () => {
     const carl = await createUser(api, { name: 'Carl Backfill', email: 'carl@example.com', role: 'agent', ticket_restriction: null });
+    const watcher = await stream(`?agent_id=${carl.id}&backfill=0`);
     const rs = [];
     for (const stars of [5, 4, 3, 2]) rs.push((await rate(carl, stars)).rating.id);
+    // Backfill counts back from what the stream has published, which may trail the last commit by
+    // a moment (then the newest ones come live, after N older ones): wait until a live subscriber
+    // has seen the last one, so that "the latest 2" is exact.
+    await watcher.waitForRatings(rs);
     const two = await stream(`?agent_id=${carl.id}&backfill=2`);
     const none = await stream(`?agent_id=${carl.id}&backfill=0`);
     const dflt = await stream(`?agent_id=${carl.id}`);
