@@ -160,13 +160,17 @@ describe('survey page in a browser', { timeout: 120_000 }, () => {
       await submit.click();
 
       await expectText(page.locator('h1'), 'Thank you!');
+      // Only the optional thank-you step (a reward, sharing the comment) is offered, not the survey.
+      assert.equal(await page.locator('input[name="stars"]').count(), 0);
+      assert.equal(await page.locator('form').count(), 1);
+      assert.match(await page.locator('form').getAttribute('action'), /^\/s\/[^/]+\/thanks$/);
       // The optional thank-you step after 5 stars: a reward for Amy and sharing the comment.
       await page.getByLabel('Buy them a coffee').check();
       await page.getByLabel(/Share my comment/).check();
       await assertFitsPhone(page);
       await page.getByRole('button', { name: 'Send' }).click();
       await expectText(page.locator('h1'), 'Thanks again!');
-      await expectText(page.locator('main'), 'Amy gets your reward: Buy them a coffee.');
+      await expectText(page.locator('main'), 'Amy will hear about your thank-you: Buy them a coffee.');
 
       const r = await ratingOf(s.ticket.id);
       assert.equal(r.reward?.label, 'Buy them a coffee');

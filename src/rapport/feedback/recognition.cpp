@@ -433,6 +433,8 @@ Result<Json> feedback_summary(store::Conn& conn, SummaryQuery q, const domain::P
 }
 
 Result<Json> daily_digest(store::Conn& conn, int64_t lead_id, int64_t day, const domain::Principal& actor) {
+  // Staff only, like every other feedback report: an end user has no team and no digest.
+  if (!actor.is_staff()) return fail(Error::forbidden());
   if (actor.user_id != lead_id && !actor.is_admin() && actor.rapport_role != domain::RapportRole::manager)
     return fail(Error::forbidden());
   struct Item {

@@ -308,6 +308,7 @@ void survey_post(const CtxPtr& c) {
 
 // After a 4-5 star answer: an optional reward from the catalog and an opt-in public thank-you.
 std::string thank_you(const feedback::Survey& s, const feedback::Rating& r, const std::string& path) {
+  // The page's one heading is the thank-you: the survey's question ("How did Amy do?") is answered.
   std::string out = "<div class=\"card\"><h1>Thank you!</h1><p>Your feedback is on its way to " +
                     esc(s.agent_first_name) + "'s team.</p>";
   if (!r.stars || *r.stars < 4 || (s.config.reward_catalog.empty() && r.comment.empty())) return out + "</div>";
@@ -361,7 +362,12 @@ void survey_thanks(const CtxPtr& c) {
       [c, json, reward, share](Status st) {
         if (!st) {
           const auto& e = st.error();
-          if (json) return c->api.reply_error(c, e);
+          if (json) {
+            // As for the survey itself: a second choice is a conflict the customer can read.
+            if (e.code == ErrorCode::conflict)
+              return c->api.reply_json(c, 409, {{"error", "AlreadyChosen"}, {"description", e.message}});
+            return c->api.reply_error(c, e);
+          }
           if (e.code == ErrorCode::not_found) return c->api.reply(c, not_found_page());
           std::string msg = e.details.empty() ? e.message : e.details.begin()->second.front().description;
           return c->api.reply(c, html_page(e.code == ErrorCode::conflict ? 409 : 422, "Thank you",
@@ -369,8 +375,10 @@ void survey_thanks(const CtxPtr& c) {
         }
         if (json)
           return c->api.reply_json(c, 200, {{"reward", *reward ? feedback::to_json(**reward) : Json(nullptr)}, {"shared", share}});
+        // The label is what the customer picked ("Buy them a coffee"): quoted, not spliced into a sentence.
         std::string text = *reward ? "<p>" + esc((*reward)->agent_name.substr(0, (*reward)->agent_name.find(' '))) +
-                                         " gets your reward: " + esc((*reward)->label) + ".</p>"
+                                         " will hear about your thank-you: <strong>" + esc((*reward)->label) +
+                                         "</strong>.</p>"
                                    : "";
         if (share) text += "<p>Your comment is on our <a href=\"/kudos\">thank-you wall</a>.</p>";
         c->api.reply(c, html_page(200, "Thank you", "<div class=\"card\"><h1>Thanks again!</h1>" + text + "</div>"));
