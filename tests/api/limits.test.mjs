@@ -53,7 +53,15 @@ describe('API rate limit (5 per minute)', () => {
       const reset = Number(r.headers.get('ratelimit-reset'));
       assert.ok(reset >= 0 && reset <= 60, `ratelimit-reset ${reset}`);
       if (r.status !== 429) assert.equal(r.headers.get('retry-after'), null);
+      if (r.status === 200) {
+        // Ticket lists also report their own budget, counted per credential.
+        assert.equal(
+          r.headers.get('zendesk-ratelimit-tickets-index'),
+          `total=100; remaining=${99 - i}; resets=${r.headers.get('ratelimit-reset')}`,
+        );
+      }
     });
+    assert.equal(again.headers.get('zendesk-ratelimit-tickets-index'), null, 'not on other endpoints');
     const limited = responses.at(-1);
     assert.deepEqual(limited.body, {
       error: 'APIRateLimitExceeded',

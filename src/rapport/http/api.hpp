@@ -52,6 +52,7 @@ struct Ctx {
   bool authenticated = false;
   std::optional<int> rate_remaining;
   int64_t rate_reset = 0;
+  std::string tickets_index;               // zendesk-ratelimit-tickets-index, on ticket lists
   std::size_t route = 0;
   std::chrono::steady_clock::time_point started;
   Respond respond;
