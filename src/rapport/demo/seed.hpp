@@ -34,6 +34,8 @@ struct AgentProfile {
   std::string email;
   double speed = 1.0;    // multiplies response times: < 1 faster than the median agent
   double quality = 0.8;  // 0..1: how often their answers settle the issue for good
+  double rating_skill = 0.0;  // how their customers rate them: > 0 better than the median agent
+  bool recovery = false;      // a member of the Customer Recovery group
 };
 
 struct SeedSummary {
@@ -42,6 +44,11 @@ struct SeedSummary {
   std::string admin_email, admin_password;
   std::string agent_email, agent_password;  // an ordinary agent (Billing) one can sign in as
   int64_t start_epoch = 0, end_epoch = 0;   // the simulated period [start, end)
+  // Customer feedback over the period: survey requests made, delivered (not suppressed, the
+  // email sent), answered; response rate = answered / delivered; recovery cases opened.
+  int64_t feedback_requests = 0, feedback_delivered = 0, ratings = 0, recovery_cases = 0,
+          follow_ups_answered = 0, rewards = 0, reactions = 0;
+  double response_rate = 0;
   std::vector<AgentProfile> agent_profiles;
 };
 
