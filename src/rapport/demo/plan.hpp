@@ -123,7 +123,7 @@ struct TicketPlan {
   int requester = 0;
   int reason = 0;
   int team = 0;
-  int repeat_of = -1;  // the earlier ticket this repeats, if any
+  int repeat_of = -1;     // the earlier ticket this repeats, if any
   bool incident = false;  // part of the incident-day wave
   Channel channel = Channel::email;
   uint8_t priority = 1;  // low, normal, high, urgent

@@ -504,7 +504,8 @@ Status apply(store::Tx& tx, Registry& reg, const Plan& plan, Prepared& p, const 
       if (ag.recovery) groups.push_back(reg.recovery_group);
       in["group_ids"] = groups;
       in["default_group_id"] = reg.teams[ag.teams[0]];
-      // Everyone reports to someone (the digest goes to their lead); the head of support to the admin.
+      // Everyone reports to someone (the digest goes to their lead); the head of support to the
+      // admin.
       in["team_lead_id"] = ag.team_lead >= 0 ? reg.agents[ag.team_lead] : reg.admin;
       auto r = accounts::create_user(tx, in, system);
       if (!r) return fail(r.error());
@@ -710,8 +711,10 @@ Result<SeedSummary> seed_demo(store::Store& store, const SeedOptions& options) {
   auto counted = store.read([&](store::Conn& c) -> Status {
     return c.each(
         "SELECT (SELECT COUNT(*) FROM feedback_requests WHERE kind = 'survey'), "
-        "(SELECT COUNT(*) FROM feedback_requests WHERE kind = 'survey' AND delivered_at IS NOT NULL), "
-        "(SELECT COUNT(*) FROM ratings WHERE kind = 'survey'), (SELECT COUNT(*) FROM recovery_cases), "
+        "(SELECT COUNT(*) FROM feedback_requests WHERE kind = 'survey' AND delivered_at IS NOT "
+        "NULL), "
+        "(SELECT COUNT(*) FROM ratings WHERE kind = 'survey'), (SELECT COUNT(*) FROM "
+        "recovery_cases), "
         "(SELECT COUNT(*) FROM ratings WHERE kind = 'follow_up'), (SELECT COUNT(*) FROM rewards), "
         "(SELECT COUNT(*) FROM rating_reactions)",
         {}, [&](const store::Row& r) {
@@ -726,8 +729,8 @@ Result<SeedSummary> seed_demo(store::Store& store, const SeedOptions& options) {
   });
   if (!counted) return fail(counted.error());
   if (summary.feedback_delivered)
-    summary.response_rate = static_cast<double>(summary.ratings) /
-                            static_cast<double>(summary.feedback_delivered);
+    summary.response_rate =
+        static_cast<double>(summary.ratings) / static_cast<double>(summary.feedback_delivered);
   return summary;
 }
 

@@ -32,8 +32,8 @@ struct SeedOptions {
 // The hidden traits an agent was generated with: what feedback features should discover.
 struct AgentProfile {
   std::string email;
-  double speed = 1.0;    // multiplies response times: < 1 faster than the median agent
-  double quality = 0.8;  // 0..1: how often their answers settle the issue for good
+  double speed = 1.0;         // multiplies response times: < 1 faster than the median agent
+  double quality = 0.8;       // 0..1: how often their answers settle the issue for good
   double rating_skill = 0.0;  // how their customers rate them: > 0 better than the median agent
   bool recovery = false;      // a member of the Customer Recovery group
 };

@@ -281,7 +281,8 @@ TEST_F(DemoSeedTest, TheSameSeedGivesTheSameOrganization) {
   for (const char* sql :
        {"SELECT SUM(id * 3 + created_at) + SUM(COALESCE(delivered_at, 0)) FROM feedback_requests",
         "SELECT SUM(COALESCE(opened_at, 0) + COALESCE(answered_at, 0)) FROM feedback_requests",
-        "SELECT SUM(stars * id + created_at + COALESCE(nps, 0) + COALESCE(resolved, 7)) FROM ratings",
+        "SELECT SUM(stars * id + created_at + COALESCE(nps, 0) + COALESCE(resolved, 7)) FROM "
+        "ratings",
         "SELECT SUM(length(comment) * id + length(tags)) FROM ratings",
         "SELECT SUM(COALESCE(closed_at, 0) + COALESCE(contacted_at, 0) + id + length(outcome)) "
         "FROM recovery_cases",
@@ -304,8 +305,9 @@ TEST_F(DemoSeedTest, CustomersRateTheAgentsWhoHelpedThem) {
   EXPECT_EQ(s_summary.ratings, answered);
   EXPECT_GT(requests, s_summary.tickets / 2);
   EXPECT_GT(count(db(), "SELECT COUNT(*) FROM feedback_requests WHERE status = 'suppressed'"), 0);
-  EXPECT_EQ(count(db(), "SELECT COUNT(*) FROM outbox WHERE kind = 'feedback_request' AND "
-                        "status = 'queued' AND created_at < ?",
+  EXPECT_EQ(count(db(),
+                  "SELECT COUNT(*) FROM outbox WHERE kind = 'feedback_request' AND "
+                  "status = 'queued' AND created_at < ?",
                   {k_end - 3600}),
             0);
   // About a third answer.
@@ -359,7 +361,8 @@ TEST_F(DemoSeedTest, TheLeaderboardTellsAgentsApart) {
   for (const auto& a : agents) ids.insert(a["agent_id"].get<int64_t>());
   EXPECT_EQ(ids.size(), agents.size());
   // Every agent reports to someone, so every rated agent's lead gets a digest.
-  EXPECT_EQ(count(db(), "SELECT COUNT(*) FROM users WHERE role = 'agent' AND team_lead_id IS NULL"), 0);
+  EXPECT_EQ(count(db(), "SELECT COUNT(*) FROM users WHERE role = 'agent' AND team_lead_id IS NULL"),
+            0);
   EXPECT_EQ(count(db(), "SELECT COUNT(*) FROM users WHERE role = 'agent' AND bio = ''"), 0);
   // The hidden traits are there to be discovered.
   int standouts = 0;
@@ -397,10 +400,11 @@ TEST_F(DemoSeedTest, BadRatingsAreRecovered) {
                   "EXISTS (SELECT 1 FROM group_memberships m WHERE m.user_id = c.assignee_id AND "
                   "m.group_id = c.group_id)"),
             0);
-  EXPECT_EQ(count(db(),
-                  "SELECT COUNT(*) FROM recovery_cases WHERE status = 'closed' AND (outcome IS NULL "
-                  "OR (outcome <> 'unreachable' AND follow_up_request_id IS NULL))"),
-            0);
+  EXPECT_EQ(
+      count(db(),
+            "SELECT COUNT(*) FROM recovery_cases WHERE status = 'closed' AND (outcome IS NULL "
+            "OR (outcome <> 'unreachable' AND follow_up_request_id IS NULL))"),
+      0);
   // Follow-ups come back, and better: the recovery report's uplift is above 1.
   auto admin = db().read([&](store::Conn& c) {
     return accounts::authenticate_password(c, s_summary.admin_email, s_summary.admin_password);

@@ -36,11 +36,11 @@ int stars_for(double latent) {
 // How a contact reason tends to rate: disputes, failed payments and delays lower, quick tasks
 // higher. Reasons not listed: 0.
 constexpr std::pair<std::string_view, double> k_reason_shift[] = {
-    {"billing_refund", -0.3},   {"payment_failed", -0.3},     {"cancel_subscription", -0.35},
-    {"invoice_copy", 0.25},     {"password_reset", 0.2},      {"account_locked", -0.2},
-    {"fraud_report", -0.35},    {"order_status", 0.05},       {"shipping_delay", -0.45},
-    {"address_change", 0.2},    {"damaged_item", -0.3},       {"bug_report", -0.3},
-    {"feature_request", -0.15}, {"setup_help", 0.2},          {"membership_question", 0.15},
+    {"billing_refund", -0.3},   {"payment_failed", -0.3}, {"cancel_subscription", -0.35},
+    {"invoice_copy", 0.25},     {"password_reset", 0.2},  {"account_locked", -0.2},
+    {"fraud_report", -0.35},    {"order_status", 0.05},   {"shipping_delay", -0.45},
+    {"address_change", 0.2},    {"damaged_item", -0.3},   {"bug_report", -0.3},
+    {"feature_request", -0.15}, {"setup_help", 0.2},      {"membership_question", 0.15},
     {"bulk_order", 0.2}};
 
 // Mean NPS answer for each number of stars.
@@ -65,24 +65,28 @@ using TextList = std::span<const char* const>;
 
 // ---- what customers write -------------------------------------------------------------------
 
-DEMO_TEXTS(k_good_knowledge, "{agent} knew exactly what was going on and explained it in two lines.",
+DEMO_TEXTS(k_good_knowledge,
+           "{agent} knew exactly what was going on and explained it in two lines.",
            "Clearly knows the products inside out. Thanks {agent}!",
            "{agent} had the answer straight away, no back and forth.",
            "Really knowledgeable, answered the questions I didn't know I had.");
 DEMO_TEXTS(k_good_speed, "Sorted in minutes. Thank you!", "Fast reply and fixed the same day.",
-           "Quickest support I've had from any shop.", "Fixed before I had finished my coffee. Impressive.");
+           "Quickest support I've had from any shop.",
+           "Fixed before I had finished my coffee. Impressive.");
 DEMO_TEXTS(k_good_friendly, "{agent} was lovely to deal with.",
            "Friendly and patient, even though I was grumpy. Thanks {agent}.",
-           "Really nice person, made the whole thing easy.", "Such a pleasant chat, thank you {agent}!");
+           "Really nice person, made the whole thing easy.",
+           "Such a pleasant chat, thank you {agent}!");
 DEMO_TEXTS(k_good_empathy, "{agent} actually listened and understood why I was upset.",
            "Felt like {agent} genuinely cared about getting it right for me.",
            "Kind and understanding. It had been a stressful week and this helped.");
 DEMO_TEXTS(k_good_extra_mile, "{agent} went above and beyond and even checked in the next day.",
            "Didn't just fix it: {agent} also sorted the other order I forgot to mention.",
            "{agent} found me a better option than the one I asked for. Brilliant.");
-DEMO_TEXTS(k_good_generic, "Great service, thank you.", "All good, thanks {agent}!", "Problem solved. Happy customer.",
-           "Thanks, very helpful.", "Excellent as always.", "Quick and painless, thanks.",
-           "Five stars for {agent}.", "Couldn't have asked for more.");
+DEMO_TEXTS(k_good_generic, "Great service, thank you.", "All good, thanks {agent}!",
+           "Problem solved. Happy customer.", "Thanks, very helpful.", "Excellent as always.",
+           "Quick and painless, thanks.", "Five stars for {agent}.",
+           "Couldn't have asked for more.");
 DEMO_TEXTS(k_mixed, "Got there in the end, but it took longer than it should have.",
            "Fine, though I had to explain my problem twice.",
            "OK. The answer was right but felt like a template.",
@@ -97,19 +101,21 @@ DEMO_TEXTS(k_bad_speed, "Took days to get a reply.", "Far too slow. I needed thi
 DEMO_TEXTS(k_bad_clarity, "The instructions didn't make sense and didn't work.",
            "Got a copy-paste answer that didn't address my question.",
            "Confusing reply, I still don't know what to do.");
-DEMO_TEXTS(k_bad_empathy, "Felt like nobody cared that I was out of pocket.", "Very robotic. Not even a sorry.",
-           "Made me feel like the problem was my fault.");
+DEMO_TEXTS(k_bad_empathy, "Felt like nobody cared that I was out of pocket.",
+           "Very robotic. Not even a sorry.", "Made me feel like the problem was my fault.");
 DEMO_TEXTS(k_bad_follow_up, "Promised to get back to me and never did.",
            "I had to chase twice before anyone answered.",
            "Said they'd check with another team and then silence.");
-DEMO_TEXTS(k_bad_generic, "Still not fixed.", "Not resolved. Very disappointed.", "Nobody actually read my message.",
-           "I'm thinking of cancelling my membership over this.", "Worst support experience in a long time.",
-           "Marked as solved but nothing has changed.");
-DEMO_TEXTS(k_followup_good, "Thanks for calling me back, {agent} sorted it out.", "Appreciate the follow-up. All fixed now.",
+DEMO_TEXTS(k_bad_generic, "Still not fixed.", "Not resolved. Very disappointed.",
+           "Nobody actually read my message.",
+           "I'm thinking of cancelling my membership over this.",
+           "Worst support experience in a long time.", "Marked as solved but nothing has changed.");
+DEMO_TEXTS(k_followup_good, "Thanks for calling me back, {agent} sorted it out.",
+           "Appreciate the follow-up. All fixed now.",
            "Much better. {agent} apologised and made it right.",
            "Didn't expect a call. That turned things around, thank you.");
-DEMO_TEXTS(k_followup_bad, "The call was nice but the problem is still there.", "Still waiting for a real fix.",
-           "Kind words, but no solution.");
+DEMO_TEXTS(k_followup_bad, "The call was nice but the problem is still there.",
+           "Still waiting for a real fix.", "Kind words, but no solution.");
 
 struct TagTexts {
   std::string_view tag;
@@ -139,30 +145,36 @@ constexpr std::pair<std::string_view, const char*> k_bad_by_reason[] = {
 
 // ---- what staff write -----------------------------------------------------------------------
 
-DEMO_TEXTS(k_note_contact, "Called the customer, apologised and went through what went wrong.",
-           "Reached the customer by phone; apologised and explained the next steps.",
-           "Emailed an apology with a direct line; customer called back and we talked it through.",
-           "Called back. Customer was frustrated about the wait; apologised and fixed it on the call.");
-DEMO_TEXTS(k_note_recovered, "Fixed, and a goodwill credit applied. Customer happy with the outcome.",
+DEMO_TEXTS(
+    k_note_contact, "Called the customer, apologised and went through what went wrong.",
+    "Reached the customer by phone; apologised and explained the next steps.",
+    "Emailed an apology with a direct line; customer called back and we talked it through.",
+    "Called back. Customer was frustrated about the wait; apologised and fixed it on the call.");
+DEMO_TEXTS(k_note_recovered,
+           "Fixed, and a goodwill credit applied. Customer happy with the outcome.",
            "Customer thanked us for the call. Resolved.",
            "Reshipped with express delivery; customer satisfied.",
            "Refund confirmed while on the phone. Customer much happier.");
-DEMO_TEXTS(k_note_not_recovered, "Customer still unhappy: policy does not allow the refund they asked for.",
+DEMO_TEXTS(k_note_not_recovered,
+           "Customer still unhappy: policy does not allow the refund they asked for.",
            "Explained the options; customer declined and remains dissatisfied.",
            "The fix depends on the next app release; customer not happy with the wait.");
 DEMO_TEXTS(k_note_attempt, "Called twice, no answer. Left a voicemail and sent an email.",
            "No reply to an email and a call. Will try once more tomorrow.");
 DEMO_TEXTS(k_note_unreachable, "No response after three attempts; closing.",
            "Customer did not get back to us. Closing as unreachable.");
-DEMO_TEXTS(k_praise, "Lovely feedback, {agent}: exactly the tone we want. Sharing this with the team.",
+DEMO_TEXTS(k_praise,
+           "Lovely feedback, {agent}: exactly the tone we want. Sharing this with the team.",
            "Great work {agent}! Customers notice when you take ownership like this.",
            "Textbook answer, {agent}. Thank you.", "Well done {agent}, fast and friendly.",
            "This one made my day, {agent}.");
-DEMO_TEXTS(k_coaching, "{agent}, let's look at this one in our 1:1. A quicker first update would have helped.",
-           "Hi {agent}, the customer needed clearer next steps here. Let's go over the macro together.",
-           "{agent}, this needed a call after the second reply. Happy to pair on the next one.",
-           "Not an easy one, {agent}. Next time flag it to me early and we'll escalate sooner.",
-           "{agent}, check the refund timeline before promising a date. Let's talk tomorrow.");
+DEMO_TEXTS(
+    k_coaching,
+    "{agent}, let's look at this one in our 1:1. A quicker first update would have helped.",
+    "Hi {agent}, the customer needed clearer next steps here. Let's go over the macro together.",
+    "{agent}, this needed a call after the second reply. Happy to pair on the next one.",
+    "Not an easy one, {agent}. Next time flag it to me early and we'll escalate sooner.",
+    "{agent}, check the refund timeline before promising a date. Let's talk tomorrow.");
 
 enum Outcome : uint8_t { k_recovered = 1, k_not_recovered = 2, k_unreachable = 3 };
 const char* outcome_name(uint8_t o) {
@@ -171,7 +183,8 @@ const char* outcome_name(uint8_t o) {
 
 std::string with_agent(std::string_view text, const std::string& agent) {
   std::string out(text);
-  for (std::size_t pos = 0; (pos = out.find("{agent}", pos)) != std::string::npos; pos += agent.size())
+  for (std::size_t pos = 0; (pos = out.find("{agent}", pos)) != std::string::npos;
+       pos += agent.size())
     out.replace(pos, 7, agent);
   return out;
 }
@@ -189,14 +202,18 @@ FeedbackLife::FeedbackLife(const Plan& plan, const std::vector<int64_t>& agent_i
     : m_plan(plan), m_agent_ids(agent_ids), m_ticket_ids(ticket_ids) {
   int64_t from = plan.start - 2 * k_day, to = plan.end + 30 * k_day;
   for (int s = 0; s < k_site_count; ++s)
-    m_site_zones.emplace_back(site_info(s).time_zone, site_info(s).fallback_offset_minutes, from, to);
-  for (const auto& r : regions()) m_region_zones.emplace_back(r.time_zones[0], r.fallback_offsets[0], from, to);
+    m_site_zones.emplace_back(site_info(s).time_zone, site_info(s).fallback_offset_minutes, from,
+                              to);
+  for (const auto& r : regions())
+    m_region_zones.emplace_back(r.time_zones[0], r.fallback_offsets[0], from, to);
   m_traits.resize(plan.tickets.size());
   for (const auto& t : plan.tickets)
     if (t.repeat_of >= 0) m_traits[static_cast<std::size_t>(t.repeat_of)].got_repeat = true;
   for (const auto& a : plan.actions) {
-    if (a.op == Op::customer_reply && a.say == Say::reopen) m_traits[static_cast<std::size_t>(a.target)].reopened = true;
-    if (a.op == Op::agent_update && (a.flags & k_escalate)) m_traits[static_cast<std::size_t>(a.target)].escalated = true;
+    if (a.op == Op::customer_reply && a.say == Say::reopen)
+      m_traits[static_cast<std::size_t>(a.target)].reopened = true;
+    if (a.op == Op::agent_update && (a.flags & k_escalate))
+      m_traits[static_cast<std::size_t>(a.target)].escalated = true;
   }
   for (std::size_t i = 0; i < plan.agents.size(); ++i) {
     m_skill.push_back(plan.agents[i].rating_skill);
@@ -254,12 +271,14 @@ Status FeedbackLife::finish(store::Tx& tx, ScopedClock& clock) {
   return events::start_at_end(tx, "feedback_requests");
 }
 
-Status FeedbackLife::after_solve(store::Tx& tx, ScopedClock& clock, int ticket, int64_t events_before) {
+Status FeedbackLife::after_solve(store::Tx& tx, ScopedClock& clock, int ticket,
+                                 int64_t events_before) {
   (void)clock;
   auto& conn = tx.conn();
   std::vector<events::StoredEvent> solved;
   auto st = conn.each(
-      "SELECT id, at, kind, entity, entity_id, actor_id, data FROM events WHERE id > ? AND kind = 'ticket.updated' "
+      "SELECT id, at, kind, entity, entity_id, actor_id, data FROM events WHERE id > ? AND kind = "
+      "'ticket.updated' "
       "ORDER BY id",
       {events_before}, [&](const store::Row& r) {
         solved.push_back({r.i64(0), r.i64(1), r.text(2), r.text(3), r.opt_i64(4), r.opt_i64(5),
@@ -298,7 +317,8 @@ int64_t FeedbackLife::agent_time(int agent, int64_t t, Rng& rng) {
 }
 
 int64_t FeedbackLife::customer_time(int ticket, int64_t t, Rng& rng) {
-  const auto& c = m_plan.customers[static_cast<std::size_t>(m_plan.tickets[static_cast<std::size_t>(ticket)].requester)];
+  const auto& c = m_plan.customers[static_cast<std::size_t>(
+      m_plan.tickets[static_cast<std::size_t>(ticket)].requester)];
   const auto& zone = m_region_zones[static_cast<std::size_t>(c.region)];
   int hour = zone.hour(t);
   if (hour >= 7 && hour < 23) return t;
@@ -327,7 +347,8 @@ Status FeedbackLife::take_new_requests(store::Tx& tx, int ticket, int64_t now) {
   };
   std::vector<Made> made;
   auto st = tx.conn().each(
-      "SELECT f.id, f.kind, f.status, f.channel, f.agent_id, f.expires_at, f.nonce, c.outcome FROM feedback_requests f "
+      "SELECT f.id, f.kind, f.status, f.channel, f.agent_id, f.expires_at, f.nonce, c.outcome FROM "
+      "feedback_requests f "
       "LEFT JOIN recovery_cases c ON c.id = f.recovery_case_id WHERE f.id > ? ORDER BY f.id",
       {m_last_request}, [&](const store::Row& row) {
         Made m;
@@ -365,12 +386,16 @@ Status FeedbackLife::take_new_requests(store::Tx& tx, int ticket, int64_t now) {
     double p = 0.5;
     if (!follow_up) {
       const auto& traits = m_traits[static_cast<std::size_t>(ticket)];
-      p = 0.37 + (r.channel == "chat" ? 0.06 : r.channel == "voice" ? -0.07 : 0.0) +
+      p = 0.37 +
+          (r.channel == "chat"    ? 0.06
+           : r.channel == "voice" ? -0.07
+                                  : 0.0) +
           (traits.got_repeat || traits.reopened ? 0.04 : 0.0);
     }
     if (rng.chance(p)) {
       double median = follow_up ? 5 * k_hour : 2 * k_hour;
-      int64_t at = customer_time(ticket, delivered + 60 + static_cast<int64_t>(rng.lognormal(median, 1.4)), rng);
+      int64_t at = customer_time(
+          ticket, delivered + 60 + static_cast<int64_t>(rng.lognormal(median, 1.4)), rng);
       if (at >= r.expires_at) continue;
       Pending o = base;
       o.kind = Step::open;
@@ -384,7 +409,8 @@ Status FeedbackLife::take_new_requests(store::Tx& tx, int ticket, int64_t now) {
     } else if (rng.chance(0.1)) {
       Pending o = base;
       o.kind = Step::open;
-      o.at = customer_time(ticket, delivered + 60 + static_cast<int64_t>(rng.lognormal(3 * k_hour, 1.2)), rng);
+      o.at = customer_time(
+          ticket, delivered + 60 + static_cast<int64_t>(rng.lognormal(3 * k_hour, 1.2)), rng);
       if (o.at < r.expires_at) push(o);
     }
   }
@@ -397,11 +423,14 @@ Status FeedbackLife::run(store::Tx& tx, Pending& p) {
   switch (p.kind) {
     case Step::deliver: {
       // The email channel sends the survey email.
-      auto u = conn.run("UPDATE feedback_requests SET status = 'delivered', delivered_at = ? WHERE id = ? AND status = 'pending'",
-                        {now, p.ref});
+      auto u = conn.run(
+          "UPDATE feedback_requests SET status = 'delivered', delivered_at = ? WHERE id = ? AND "
+          "status = 'pending'",
+          {now, p.ref});
       if (!u) return fail(u.error());
       u = conn.run(
-          "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ? WHERE ticket_id = ? AND related_id = ? "
+          "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ? WHERE ticket_id "
+          "= ? AND related_id = ? "
           "AND kind = 'feedback_request' AND status = 'queued'",
           {now, m_ticket_ids[static_cast<std::size_t>(p.ticket)], p.ref});
       if (!u) return fail(u.error());
@@ -416,7 +445,8 @@ Status FeedbackLife::run(store::Tx& tx, Pending& p) {
       auto w = feedback::choose_reward(tx, m_secret, p.token, item, p.flag);
       if (!w) return fail(w.error());
       Rng rng(p.seed);
-      // Managers hand out most of the coffees and lunches within days; high fives are said in person.
+      // Managers hand out most of the coffees and lunches within days; high fives are said in
+      // person.
       if (*w && p.arg > 1 && rng.chance(0.6)) {
         int manager = manager_of(p.agent);
         if (manager < 0) return {};
@@ -504,8 +534,8 @@ Status FeedbackLife::answer(store::Tx& tx, Pending& p) {
     for (const auto& [tag, shift] : k_reason_shift)
       if (tag == reasons()[static_cast<std::size_t>(tk.reason)].tag) reason = shift;
     latent = skill + reason + (tk.repeat_of >= 0 ? -0.4 : 0.0) + (traits.got_repeat ? -0.5 : 0.0) +
-             (traits.reopened ? -0.5 : 0.0) + (traits.escalated ? -0.15 : 0.0) + (tk.incident ? -0.6 : 0.0) +
-             (tk.channel == Channel::chat ? 0.1 : 0.0) + rng.normal();
+             (traits.reopened ? -0.5 : 0.0) + (traits.escalated ? -0.15 : 0.0) +
+             (tk.incident ? -0.6 : 0.0) + (tk.channel == Channel::chat ? 0.1 : 0.0) + rng.normal();
   }
   int stars = stars_for(latent);
   feedback::Answer a;
@@ -513,9 +543,12 @@ Status FeedbackLife::answer(store::Tx& tx, Pending& p) {
   // "Was your issue resolved?": a customer who had to write again, or reopen, mostly says no.
   if (rng.chance(0.82)) {
     double yes = k_resolved_yes[stars];
-    if (follow_up) yes = p.arg == k_recovered ? 0.9 : 0.2;
-    else if (traits.got_repeat) yes *= stars >= 4 ? 0.6 : 0.4;
-    else if (traits.reopened) yes *= 0.6;
+    if (follow_up)
+      yes = p.arg == k_recovered ? 0.9 : 0.2;
+    else if (traits.got_repeat)
+      yes *= stars >= 4 ? 0.6 : 0.4;
+    else if (traits.reopened)
+      yes *= 0.6;
     a.resolved = rng.chance(yes);
   }
   if (rng.chance(0.72))
@@ -537,14 +570,18 @@ Status FeedbackLife::answer(store::Tx& tx, Pending& p) {
     } else {
       TextList by_tag;
       if (!a.tags.empty())
-        by_tag = texts_for(good ? std::span<const TagTexts>(k_good_by_tag) : std::span<const TagTexts>(k_bad_by_tag),
+        by_tag = texts_for(good ? std::span<const TagTexts>(k_good_by_tag)
+                                : std::span<const TagTexts>(k_bad_by_tag),
                            a.tags[0]);
       const char* by_reason = nullptr;
       for (const auto& [tag, line] : k_bad_by_reason)
         if (tag == reasons()[static_cast<std::size_t>(tk.reason)].tag) by_reason = line;
-      if (!good && by_reason && rng.chance(0.4)) text = by_reason;
-      else if (!by_tag.empty() && rng.chance(0.75)) text = rng.pick(by_tag);
-      else text = good ? rng.pick(k_good_generic) : rng.pick(k_bad_generic);
+      if (!good && by_reason && rng.chance(0.4))
+        text = by_reason;
+      else if (!by_tag.empty() && rng.chance(0.75))
+        text = rng.pick(by_tag);
+      else
+        text = good ? rng.pick(k_good_generic) : rng.pick(k_bad_generic);
     }
     a.comment = with_agent(text, first);
   }
@@ -585,7 +622,9 @@ Status FeedbackLife::answer(store::Tx& tx, Pending& p) {
   // note on the bad ones.
   int lead = p.agent >= 0 ? m_plan.agents[static_cast<std::size_t>(p.agent)].team_lead : -1;
   if (lead >= 0 && now >= m_plan.end - k_reaction_window) {
-    double praise = stars == 5 && !a.comment.empty() ? 0.3 : stars == 4 && !a.comment.empty() ? 0.08 : 0.0;
+    double praise = stars == 5 && !a.comment.empty()   ? 0.3
+                    : stars == 4 && !a.comment.empty() ? 0.08
+                                                       : 0.0;
     double coaching = stars <= 2 ? 0.4 : stars == 3 && !a.comment.empty() ? 0.12 : 0.0;
     double u = rng.uniform();
     if (u < praise + coaching) {
@@ -596,7 +635,8 @@ Status FeedbackLife::answer(store::Tx& tx, Pending& p) {
       r.subject = p.agent;
       r.ref = rated->id;
       r.seed = rng.next();
-      r.at = agent_time(lead, now + 5 * k_minute + static_cast<int64_t>(rng.lognormal(2 * k_hour, 0.9)), rng);
+      r.at = agent_time(
+          lead, now + 5 * k_minute + static_cast<int64_t>(rng.lognormal(2 * k_hour, 0.9)), rng);
       if (r.at < m_plan.end) push(r);
     }
   }
@@ -610,7 +650,9 @@ Status FeedbackLife::plan_case(int64_t case_id, const Pending& rated, int stars,
   if (!rng.chance(0.94)) return {};
   int who = m_recovery[static_cast<std::size_t>(m_next_recovery++) % m_recovery.size()];
   double u = rng.uniform();
-  uint8_t outcome = u < 0.17 ? k_unreachable : u < 0.17 + (stars >= 3 ? 0.66 : 0.53) ? k_recovered : k_not_recovered;
+  uint8_t outcome = u < 0.17                                ? k_unreachable
+                    : u < 0.17 + (stars >= 3 ? 0.66 : 0.53) ? k_recovered
+                                                            : k_not_recovered;
   Pending c;
   c.kind = outcome == k_unreachable ? Step::attempt : Step::contact;
   c.arg = outcome;
@@ -618,7 +660,8 @@ Status FeedbackLife::plan_case(int64_t case_id, const Pending& rated, int stars,
   c.ticket = rated.ticket;
   c.ref = case_id;
   c.seed = rng.next();
-  c.at = agent_time(who, rated.at + 10 * k_minute + static_cast<int64_t>(rng.lognormal(3.5 * k_hour, 1.0)), rng);
+  c.at = agent_time(
+      who, rated.at + 10 * k_minute + static_cast<int64_t>(rng.lognormal(3.5 * k_hour, 1.0)), rng);
   if (c.at < m_plan.end) push(c);
   return {};
 }

@@ -32,7 +32,8 @@ inline constexpr const char* k_demo_base_url = "http://127.0.0.1:8080";
 class FeedbackLife {
  public:
   // `agent_ids` and `ticket_ids` are the replay's plan-index-to-id tables (filled as it goes).
-  FeedbackLife(const Plan& plan, const std::vector<int64_t>& agent_ids, const std::vector<int64_t>& ticket_ids);
+  FeedbackLife(const Plan& plan, const std::vector<int64_t>& agent_ids,
+               const std::vector<int64_t>& ticket_ids);
 
   // The demo's reward catalog (configured before any history).
   static std::vector<feedback::RewardItem> reward_catalog();
@@ -50,7 +51,17 @@ class FeedbackLife {
   Status finish(store::Tx& tx, ScopedClock& clock);
 
  private:
-  enum class Step : uint8_t { deliver, open, answer, reward, fulfil, react, contact, attempt, close };
+  enum class Step : uint8_t {
+    deliver,
+    open,
+    answer,
+    reward,
+    fulfil,
+    react,
+    contact,
+    attempt,
+    close
+  };
   struct Pending {
     int64_t at = 0;
     uint64_t seq = 0;
@@ -62,7 +73,7 @@ class FeedbackLife {
     int32_t subject = -1;  // react: the rated agent
     int64_t ref = 0;       // request, rating, reward or case id
     uint64_t seed = 0;
-    std::string token;     // the survey link's token
+    std::string token;  // the survey link's token
     bool operator>(const Pending& o) const { return at != o.at ? at > o.at : seq > o.seq; }
   };
   struct TicketTraits {
