@@ -223,7 +223,7 @@ class Script {
     for (const auto& r : FeedbackLife::reward_catalog())
       catalog.push_back({{"id", r.id}, {"label", r.label}, {"points", r.points}});
     return {{"enabled", true},          {"suppression_days", 7},   {"expiry_days", 14},
-            {"ask_nps", true},          {"recovery_threshold", 2}, {"recovery_due_hours", 24},
+            {"ask_nps", true},          {"recovery_threshold", 2}, {"recovery_due_hours", 48},
             {"reward_catalog", catalog}};
   }
 

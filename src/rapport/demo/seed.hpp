@@ -4,12 +4,15 @@
 // Larkspur, an online retailer, runs support on Rapport: three sites (two in-house, one
 // outsourced vendor), eight teams, ~120 agents with shifts, skills and tenure, 20,000 customers in
 // ~1,500 organizations, and 90 days of tickets replayed through the ordinary services, so events,
-// audits, comments, tags and the search index look exactly as real use leaves them.
+// audits, comments, tags and the search index look exactly as real use leaves them. The customer
+// feedback comes the same way (surveys.hpp): survey requests from the real consumer, answers,
+// recovery cases worked by the Customer Recovery group, rewards, kudos and team leads' reactions.
 //
 // The same options give the same data (same ids, texts and times) in a fresh database. Seed a
 // fresh file: a database that already holds the demo organization is refused, and a failure
-// part-way leaves what was written so far. Scale 1 takes about 90 s on a 2-core machine, nearly
-// all of it inside the services (~470,000 ticket writes, ~3 per ticket).
+// part-way leaves what was written so far. Scale 1 takes about 2 minutes on an idle 2-core
+// machine, nearly all of it inside the services (~470,000 ticket writes, ~3 per ticket, and
+// ~160,000 survey requests, ~30,000 ratings and ~7,000 recovery cases); the feedback adds ~25-30 %.
 #include <cstdint>
 #include <functional>
 #include <string>

@@ -160,7 +160,7 @@ DEMO_TEXTS(k_note_not_recovered,
            "Explained the options; customer declined and remains dissatisfied.",
            "The fix depends on the next app release; customer not happy with the wait.");
 DEMO_TEXTS(k_note_attempt, "Called twice, no answer. Left a voicemail and sent an email.",
-           "No reply to an email and a call. Will try once more tomorrow.");
+           "No reply to an email and a call. Will try once more this afternoon.");
 DEMO_TEXTS(k_note_unreachable, "No response after three attempts; closing.",
            "Customer did not get back to us. Closing as unreachable.");
 DEMO_TEXTS(k_praise,
@@ -386,7 +386,7 @@ Status FeedbackLife::take_new_requests(store::Tx& tx, int ticket, int64_t now) {
     double p = 0.5;
     if (!follow_up) {
       const auto& traits = m_traits[static_cast<std::size_t>(ticket)];
-      p = 0.37 +
+      p = 0.34 +
           (r.channel == "chat"    ? 0.06
            : r.channel == "voice" ? -0.07
                                   : 0.0) +
@@ -499,10 +499,10 @@ Status FeedbackLife::run(store::Tx& tx, Pending& p) {
           in["note"] = rng.pick(k_note_contact);
           // Most calls settle it there and then; some wait for a refund or a reshipment.
           next = now + 10 * k_minute + static_cast<int64_t>(rng.lognormal(50 * k_minute, 0.9)) +
-                 (rng.chance(0.18) ? static_cast<int64_t>(rng.uniform(1, 3) * k_day) : 0);
+                 (rng.chance(0.1) ? static_cast<int64_t>(rng.uniform(1, 3) * k_day) : 0);
         } else {
           in["note"] = rng.pick(k_note_attempt);
-          next = now + static_cast<int64_t>(rng.lognormal(30 * k_hour, 0.3));
+          next = now + static_cast<int64_t>(rng.lognormal(5 * k_hour, 0.5));
         }
       }
       auto c = feedback::update_case(tx, p.ref, in, **who, k_demo_base_url);
@@ -602,7 +602,7 @@ Status FeedbackLife::answer(store::Tx& tx, Pending& p) {
   // The thank-you page: some delighted customers send a reward, a few share their words.
   if (stars == 5) {
     bool reward = rng.chance(0.14);
-    bool share = !a.comment.empty() && rng.chance(0.12);
+    bool share = !a.comment.empty() && rng.chance(0.05);
     if (reward || share) {
       Pending w = p;
       w.kind = Step::reward;
