@@ -1,6 +1,7 @@
 #include <rapport/cli/commands.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
@@ -56,6 +57,11 @@ int run_seed(const std::string& db) {
   std::cerr << "seeded " << db << " in " << secs << " s: " << r->sites << " sites, " << r->groups << " teams, "
             << r->agents << " agents, " << r->organizations << " organizations, " << r->customers << " customers, "
             << r->tickets << " tickets, " << r->comments << " comments\n";
+  std::cerr << "feedback: " << r->feedback_requests << " survey requests (" << r->feedback_delivered
+            << " delivered), " << r->ratings << " ratings ("
+            << std::lround(r->response_rate * 1000) / 10.0 << " % response rate), " << r->recovery_cases
+            << " recovery cases (" << r->follow_ups_answered << " follow-ups answered), " << r->rewards
+            << " rewards, " << r->reactions << " team-lead reactions\n";
   std::cout << "admin_email=" << r->admin_email << "\nadmin_password=" << r->admin_password << "\n";
   return 0;
 }

@@ -38,7 +38,8 @@ enum Stream : uint64_t {
   k_customer_stream,
   k_arrival_stream,
   k_life_stream,
-  k_secret_stream
+  k_secret_stream,
+  k_feedback_stream
 };
 
 // Relative contact volume by the customer's local hour: quiet at night, a mid-morning peak,
@@ -94,6 +95,8 @@ class Planner {
     Rng staff(mix_seed(seed, k_staff_stream));
     plan_sites_and_teams();
     plan_staff(staff);
+    Rng feedback(mix_seed(seed, k_feedback_stream));
+    plan_feedback(feedback);
     Rng people(mix_seed(seed, k_customer_stream));
     plan_customers(people);
     Rng arrivals(mix_seed(seed, k_arrival_stream));
@@ -292,8 +295,9 @@ class Planner {
         if (n_managers == 1 || (m == 0 ? site != 1 : site == 1)) teams.push_back(t);
       }
       int site = m == 0 ? 0 : 1;
-      managers.push_back(
-          add_agent(rng, site, teams, "manager", hired_between(rng, 6, 9), 0, -1, true));
+      // The first manager heads support (and reports to the admin); the others report to them.
+      managers.push_back(add_agent(rng, site, teams, "manager", hired_between(rng, 6, 9), 0,
+                                   m > 0 ? managers[0] : -1, true));
     }
     auto manager_for = [&](int site) { return managers[(n_managers > 1 && site == 1) ? 1 : 0]; };
     for (int t = 0; t < k_team_count; ++t) {
@@ -348,6 +352,57 @@ class Planner {
         if (role.empty() || role == "team_lead") team.handlers.push_back(member);
       }
     }
+  }
+
+  // ---- customer feedback -------------------------------------------------------------------
+
+  // The Customer Recovery group and the feedback settings, right after the admin exists; each
+  // agent's rating skill; who works recovery cases. Drawn from the feedback stream only, so the
+  // rest of the organization is the same as without it.
+  void plan_feedback(Rng& rng) {
+    Action group;
+    group.at = m_plan.go_live + 20;
+    group.op = Op::recovery_group;
+    push(group);
+    Action config;
+    config.at = m_plan.go_live + 40;
+    config.op = Op::feedback_config;
+    push(config);
+
+    std::vector<int> ordinary;
+    for (std::size_t i = 0; i < m_plan.agents.size(); ++i) {
+      auto& a = m_plan.agents[i];
+      bool vendor = std::string_view(site_info(a.site).kind) == "vendor";
+      bool new_hire = a.hired_at > m_plan.end - 120 * k_day;
+      // Partly what they know (quality), partly how they come across; vendor staff a little lower.
+      a.rating_skill = 2.0 * (a.quality - 0.8) + rng.normal(0, 0.2) - (vendor ? 0.12 : 0.0) -
+                       (new_hire ? 0.08 : 0.0);
+      if (a.rapport_role.empty()) ordinary.push_back(static_cast<int>(i));
+    }
+    // A few agents customers love, and a few who struggle.
+    double scale = m_plan.options.scale;
+    int standouts = scaled(3, scale, 1), strugglers = scaled(3, scale, 1);
+    std::vector<int> pool = ordinary;
+    for (std::size_t i = pool.size(); i > 1; --i) std::swap(pool[i - 1], pool[rng.index(i)]);
+    for (std::size_t i = 0; i < pool.size(); ++i) {
+      if (static_cast<int>(i) < standouts)
+        m_plan.agents[pool[i]].rating_skill += 0.55;
+      else if (static_cast<int>(i) < standouts + strugglers)
+        m_plan.agents[pool[i]].rating_skill -= 0.75;
+    }
+    // Recovery specialists: tenured in-house agents with good answers, besides their own team.
+    std::vector<int> eligible;
+    for (int i : ordinary) {
+      const auto& a = m_plan.agents[i];
+      if (std::string_view(site_info(a.site).kind) == "in_house" && !a.password &&
+          a.hired_at <= m_plan.end - k_year && a.quality >= 0.75)
+        eligible.push_back(i);
+    }
+    if (eligible.empty()) eligible = ordinary;
+    for (std::size_t i = eligible.size(); i > 1; --i)
+      std::swap(eligible[i - 1], eligible[rng.index(i)]);
+    int specialists = std::min(static_cast<int>(eligible.size()), scaled(4, scale, 1));
+    for (int i = 0; i < specialists; ++i) m_plan.agents[eligible[i]].recovery = true;
   }
 
   // ---- organizations and customers -------------------------------------------------------------
@@ -527,6 +582,7 @@ class Planner {
       t.requester = requester;
       t.created_at = a.at;
       t.seed = rng.next();
+      t.incident = a.reason >= 0;
       bool business = is_business(requester);
       t.reason = a.reason >= 0
                      ? a.reason

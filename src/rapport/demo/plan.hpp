@@ -21,7 +21,9 @@ enum class Op : uint8_t {
   customer,
   create_ticket,
   agent_update,
-  customer_reply
+  customer_reply,
+  recovery_group,   // the Customer Recovery group
+  feedback_config,  // the admin configures customer feedback
 };
 
 // The status an agent's update sets (keep: leave it to the service's rules).
@@ -94,6 +96,11 @@ struct AgentPlan {
   Json skills = Json::array();
   std::string bio;
   bool password = false;  // the demo login agent
+  // Feedback traits, drawn from their own stream: how customers rate them (a shift of the latent
+  // rating; 0 the median agent, about +-0.25 typical, standouts +0.55, strugglers -0.75), and
+  // whether they also work recovery cases in the Customer Recovery group.
+  double rating_skill = 0.0;
+  bool recovery = false;
 };
 
 struct OrgPlan {
@@ -116,7 +123,8 @@ struct TicketPlan {
   int requester = 0;
   int reason = 0;
   int team = 0;
-  int repeat_of = -1;  // the earlier ticket this repeats, if any
+  int repeat_of = -1;     // the earlier ticket this repeats, if any
+  bool incident = false;  // part of the incident-day wave
   Channel channel = Channel::email;
   uint8_t priority = 1;  // low, normal, high, urgent
   int64_t created_at = 0;

@@ -14,6 +14,8 @@
 #include <rapport/demo/content.hpp>
 #include <rapport/demo/plan.hpp>
 #include <rapport/demo/random.hpp>
+#include <rapport/demo/surveys.hpp>
+#include <rapport/feedback/feedback.hpp>
 #include <rapport/tickets/tickets.hpp>
 
 namespace rapport::demo {
@@ -57,6 +59,10 @@ const char* op_name(Op op) {
       return "agent update";
     case Op::customer_reply:
       return "customer reply";
+    case Op::recovery_group:
+      return "create recovery group";
+    case Op::feedback_config:
+      return "configure feedback";
   }
   return "action";
 }
@@ -73,6 +79,8 @@ struct Prepared {
 // Only writer jobs touch it until the last job is done.
 struct Registry {
   std::vector<Id> sites, teams, agents, orgs, customers, tickets;
+  Id admin = 0, recovery_group = 0;
+  FeedbackLife* life = nullptr;
   std::vector<std::optional<Principal>> agent_principals, customer_principals;
   SeedSummary counts;
 };
@@ -113,6 +121,15 @@ class Script {
         break;
       case Op::customer_reply:
         p.in = customer_reply(a, rng);
+        break;
+      case Op::recovery_group:
+        p.in = {{"name", "Customer Recovery"},
+                {"description",
+                 "Calls back customers who rated us 1-2 stars or said their issue was not "
+                 "resolved, and makes it right."}};
+        break;
+      case Op::feedback_config:
+        p.in = feedback_config();
         break;
     }
     return p;
@@ -199,6 +216,15 @@ class Script {
     if (!a.rapport_role.empty()) in["rapport_role"] = a.rapport_role;
     if (a.password) in["password"] = m_plan.agent_password;
     return in;
+  }
+
+  static Json feedback_config() {
+    Json catalog = Json::array();
+    for (const auto& r : FeedbackLife::reward_catalog())
+      catalog.push_back({{"id", r.id}, {"label", r.label}, {"points", r.points}});
+    return {{"enabled", true},          {"suppression_days", 7},   {"expiry_days", 14},
+            {"ask_nps", true},          {"recovery_threshold", 2}, {"recovery_due_hours", 48},
+            {"reward_catalog", catalog}};
   }
 
   Json organization(int o) const {
@@ -451,16 +477,36 @@ Status apply(store::Tx& tx, Registry& reg, const Plan& plan, Prepared& p, const 
     case Op::admin: {
       auto r = accounts::create_user(tx, in, system);
       if (!r) return fail(r.error());
+      reg.admin = r->id;
       return {};
+    }
+    case Op::recovery_group: {
+      in["site_id"] = reg.sites[0];
+      auto r = accounts::create_group(tx, in, system);
+      if (!r) return fail(r.error());
+      reg.recovery_group = r->id;
+      ++reg.counts.groups;
+      return {};
+    }
+    case Op::feedback_config: {
+      auto admin = accounts::load_principal(tx.conn(), reg.admin);
+      if (!admin) return fail(admin.error());
+      in["recovery_group_id"] = reg.recovery_group;
+      auto r = feedback::update_config(tx, in, *admin);
+      if (!r) return fail(r.error());
+      return reg.life->start(tx);
     }
     case Op::agent: {
       const auto& ag = plan.agents[a.target];
       in["site_id"] = reg.sites[ag.site];
       Json groups = Json::array();
       for (int t : ag.teams) groups.push_back(reg.teams[t]);
+      if (ag.recovery) groups.push_back(reg.recovery_group);
       in["group_ids"] = groups;
       in["default_group_id"] = reg.teams[ag.teams[0]];
-      if (ag.team_lead >= 0) in["team_lead_id"] = reg.agents[ag.team_lead];
+      // Everyone reports to someone (the digest goes to their lead); the head of support to the
+      // admin.
+      in["team_lead_id"] = ag.team_lead >= 0 ? reg.agents[ag.team_lead] : reg.admin;
       auto r = accounts::create_user(tx, in, system);
       if (!r) return fail(r.error());
       reg.agents[a.target] = r->id;
@@ -530,9 +576,23 @@ Status replay(store::Tx& tx, Registry& reg, const Plan& plan, std::vector<Prepar
   ScopedClock clock(items.front().action->at);
   const Principal system = accounts::system_principal();
   for (auto& p : items) {
-    clock.set(p.action->at);
-    if (auto st = apply(tx, reg, plan, p, system); !st)
-      return fail(describe(st.error(), *p.action));
+    const Action& a = *p.action;
+    // Feedback steps (answers, recovery, rewards ...) that come before this action.
+    if (auto st = reg.life->run_until(tx, clock, a.at); !st) return st;
+    clock.set(a.at);
+    bool solves = a.op == Op::agent_update && a.status == SetStatus::solved;
+    int64_t before = 0;
+    if (solves) {
+      auto last = FeedbackLife::last_event_id(tx);
+      if (!last) return fail(last.error());
+      before = *last;
+    }
+    if (auto st = apply(tx, reg, plan, p, system); !st) return fail(describe(st.error(), a));
+    // The feedback consumer's turn, as the server's worker would take it right after the commit.
+    if (solves) {
+      if (auto st = reg.life->after_solve(tx, clock, a.target, before); !st)
+        return fail(describe(st.error(), a));
+    }
   }
   return {};
 }
@@ -607,6 +667,8 @@ Result<SeedSummary> seed_demo(store::Store& store, const SeedOptions& options) {
   reg.tickets.resize(plan.tickets.size());
   reg.agent_principals.resize(plan.agents.size());
   reg.customer_principals.resize(plan.customers.size());
+  FeedbackLife life(plan, reg.agents, reg.tickets);
+  reg.life = &life;
 
   Script script(plan);
   Status result;
@@ -627,6 +689,11 @@ Result<SeedSummary> seed_demo(store::Store& store, const SeedOptions& options) {
         report("writing", static_cast<double>(stop) / static_cast<double>(n));
       }
     }
+    // What is left of the feedback before the end of the period.
+    (void)pipeline.submit([&life, &plan](store::Tx& tx) {
+      ScopedClock clock(plan.end - 1);
+      return life.finish(tx, clock);
+    });
     result = pipeline.finish();
   }
   if (!result) return fail(result.error());
@@ -639,7 +706,31 @@ Result<SeedSummary> seed_demo(store::Store& store, const SeedOptions& options) {
   summary.agent_password = plan.agent_password;
   summary.start_epoch = plan.start;
   summary.end_epoch = plan.end;
-  for (const auto& a : plan.agents) summary.agent_profiles.push_back({a.email, a.speed, a.quality});
+  for (const auto& a : plan.agents)
+    summary.agent_profiles.push_back({a.email, a.speed, a.quality, a.rating_skill, a.recovery});
+  auto counted = store.read([&](store::Conn& c) -> Status {
+    return c.each(
+        "SELECT (SELECT COUNT(*) FROM feedback_requests WHERE kind = 'survey'), "
+        "(SELECT COUNT(*) FROM feedback_requests WHERE kind = 'survey' AND delivered_at IS NOT "
+        "NULL), "
+        "(SELECT COUNT(*) FROM ratings WHERE kind = 'survey'), (SELECT COUNT(*) FROM "
+        "recovery_cases), "
+        "(SELECT COUNT(*) FROM ratings WHERE kind = 'follow_up'), (SELECT COUNT(*) FROM rewards), "
+        "(SELECT COUNT(*) FROM rating_reactions)",
+        {}, [&](const store::Row& r) {
+          summary.feedback_requests = r.i64(0);
+          summary.feedback_delivered = r.i64(1);
+          summary.ratings = r.i64(2);
+          summary.recovery_cases = r.i64(3);
+          summary.follow_ups_answered = r.i64(4);
+          summary.rewards = r.i64(5);
+          summary.reactions = r.i64(6);
+        });
+  });
+  if (!counted) return fail(counted.error());
+  if (summary.feedback_delivered)
+    summary.response_rate =
+        static_cast<double>(summary.ratings) / static_cast<double>(summary.feedback_delivered);
   return summary;
 }
 

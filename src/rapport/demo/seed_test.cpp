@@ -1,9 +1,13 @@
 #include <rapport/accounts/auth.hpp>
 #include <rapport/base/crypto.hpp>
 #include <rapport/demo/seed.hpp>
+#include <rapport/feedback/feedback.hpp>
+#include <rapport/feedback/recognition.hpp>
+#include <rapport/feedback/recovery.hpp>
 #include <rapport/store/testing.hpp>
 
 #include <memory>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -79,8 +83,9 @@ TEST_F(DemoSeedTest, TheOrganizationIsWhatTheSummarySays) {
     EXPECT_EQ(s_summary.organizations, count(db(), "SELECT COUNT(*) FROM organizations"));
     EXPECT_EQ(s_summary.tickets, count(db(), "SELECT COUNT(*) FROM tickets"));
     EXPECT_EQ(s_summary.comments, count(db(), "SELECT COUNT(*) FROM comments"));
-    // At this scale: every team staffed, ~200 customers, ~230 tickets over two weeks.
-    EXPECT_EQ(s_summary.groups, 8);
+    // At this scale: every team staffed (and Customer Recovery), ~200 customers, ~230 tickets
+    // over two weeks.
+    EXPECT_EQ(s_summary.groups, 9);
     EXPECT_GE(s_summary.agents, 16);
     EXPECT_EQ(s_summary.customers, 200);
     EXPECT_GT(s_summary.tickets, 150);
@@ -270,6 +275,176 @@ TEST_F(DemoSeedTest, TheSameSeedGivesTheSameOrganization) {
                           "SELECT SUM(length(body) * (id % 7 + 1)) FROM comments",
                           "SELECT SUM(created_at) FROM comments"})
     EXPECT_EQ(count(db(), sql), count(*other, sql)) << sql;
+  // And the feedback: the same requests, answers, cases, rewards and reactions.
+  EXPECT_EQ(r->ratings, s_summary.ratings);
+  EXPECT_EQ(r->recovery_cases, s_summary.recovery_cases);
+  for (const char* sql :
+       {"SELECT SUM(id * 3 + created_at) + SUM(COALESCE(delivered_at, 0)) FROM feedback_requests",
+        "SELECT SUM(COALESCE(opened_at, 0) + COALESCE(answered_at, 0)) FROM feedback_requests",
+        "SELECT SUM(stars * id + created_at + COALESCE(nps, 0) + COALESCE(resolved, 7)) FROM "
+        "ratings",
+        "SELECT SUM(length(comment) * id + length(tags)) FROM ratings",
+        "SELECT SUM(COALESCE(closed_at, 0) + COALESCE(contacted_at, 0) + id + length(outcome)) "
+        "FROM recovery_cases",
+        "SELECT SUM(points * id + created_at + COALESCE(fulfilled_at, 0)) FROM rewards",
+        "SELECT COUNT(*) + SUM(length(body) + created_at) FROM rating_reactions",
+        "SELECT SUM(answers * day + stars_sum) FROM rating_daily"})
+    EXPECT_EQ(count(db(), sql), count(*other, sql)) << sql;
+}
+
+TEST_F(DemoSeedTest, CustomersRateTheAgentsWhoHelpedThem) {
+  // Requests come from the real consumer: one per solve, suppressed when the customer was
+  // surveyed in the last week; the emailed ones were sent.
+  int64_t requests = count(db(), "SELECT COUNT(*) FROM feedback_requests WHERE kind = 'survey'");
+  int64_t delivered = count(db(),
+                            "SELECT COUNT(*) FROM feedback_requests WHERE kind = 'survey' AND "
+                            "delivered_at IS NOT NULL");
+  int64_t answered = count(db(), "SELECT COUNT(*) FROM ratings WHERE kind = 'survey'");
+  EXPECT_EQ(s_summary.feedback_requests, requests);
+  EXPECT_EQ(s_summary.feedback_delivered, delivered);
+  EXPECT_EQ(s_summary.ratings, answered);
+  EXPECT_GT(requests, s_summary.tickets / 2);
+  EXPECT_GT(count(db(), "SELECT COUNT(*) FROM feedback_requests WHERE status = 'suppressed'"), 0);
+  EXPECT_EQ(count(db(),
+                  "SELECT COUNT(*) FROM outbox WHERE kind = 'feedback_request' AND "
+                  "status = 'queued' AND created_at < ?",
+                  {k_end - 3600}),
+            0);
+  // About a third answer.
+  double rate = static_cast<double>(answered) / static_cast<double>(delivered);
+  EXPECT_GE(rate, 0.30);
+  EXPECT_LE(rate, 0.40);
+  EXPECT_NEAR(s_summary.response_rate, rate, 1e-9);
+  // Mostly happy, not all: the J shape, CSAT between 65 and 90 %.
+  double csat = static_cast<double>(count(
+                    db(), "SELECT COUNT(*) FROM ratings WHERE kind = 'survey' AND stars >= 4")) /
+                static_cast<double>(answered);
+  EXPECT_GT(csat, 0.6);
+  EXPECT_LT(csat, 0.90);
+  EXPECT_GT(count(db(), "SELECT COUNT(*) FROM ratings WHERE stars = 1"), 0);
+  // Stars, NPS and "resolved?" agree with each other.
+  EXPECT_GT(count(db(), "SELECT AVG(nps) * 100 FROM ratings WHERE stars = 5"),
+            count(db(), "SELECT AVG(nps) * 100 FROM ratings WHERE stars <= 2"));
+  EXPECT_GT(count(db(), "SELECT AVG(resolved) * 100 FROM ratings WHERE stars >= 4"),
+            count(db(), "SELECT AVG(resolved) * 100 FROM ratings WHERE stars <= 2"));
+  // Comments and tags fit the stars: excellence tags with 4-5, improvement tags with 1-3.
+  EXPECT_GT(count(db(), "SELECT COUNT(*) FROM ratings WHERE comment <> ''"), 0);
+  EXPECT_EQ(count(db(),
+                  "SELECT COUNT(*) FROM ratings, json_each(ratings.tags) t WHERE "
+                  "(stars >= 4 AND t.value IN ('clarity', 'follow_up')) OR "
+                  "(stars <= 3 AND t.value IN ('friendliness', 'went_the_extra_mile'))"),
+            0);
+  // The leaderboard's rollup holds every survey answer.
+  EXPECT_EQ(count(db(), "SELECT SUM(answers) FROM rating_daily"), answered);
+  // `rapport serve` does not survey the history again: its consumer starts at the end.
+  EXPECT_EQ(count(db(), "SELECT last_id FROM event_cursors WHERE name = 'feedback_requests'"),
+            count(db(), "SELECT MAX(id) FROM events"));
+  // Nothing after the end of the period.
+  EXPECT_LT(count(db(), "SELECT MAX(at) FROM events"), k_end);
+}
+
+TEST_F(DemoSeedTest, TheLeaderboardTellsAgentsApart) {
+  auto admin = db().read([&](store::Conn& c) {
+    return accounts::authenticate_password(c, s_summary.admin_email, s_summary.admin_password);
+  });
+  ASSERT_TRUE(admin);
+  feedback::LeaderboardQuery q;
+  q.from_day = (k_end - 14 * k_day) / k_day;
+  q.to_day = k_end / k_day;
+  auto board = db().read([&](store::Conn& c) { return feedback::leaderboard(c, q, *admin); });
+  ASSERT_TRUE(board) << board.error().message;
+  const auto& agents = (*board)["agents"];
+  ASSERT_GE(agents.size(), 5u);
+  double best = agents.front()["ranking_score"], worst = agents.back()["ranking_score"];
+  EXPECT_GT(best, worst);
+  std::set<int64_t> ids;
+  for (const auto& a : agents) ids.insert(a["agent_id"].get<int64_t>());
+  EXPECT_EQ(ids.size(), agents.size());
+  // Every agent reports to someone, so every rated agent's lead gets a digest.
+  EXPECT_EQ(count(db(), "SELECT COUNT(*) FROM users WHERE role = 'agent' AND team_lead_id IS NULL"),
+            0);
+  EXPECT_EQ(count(db(), "SELECT COUNT(*) FROM users WHERE role = 'agent' AND bio = ''"), 0);
+  // The hidden traits are there to be discovered.
+  int standouts = 0;
+  for (const auto& p : s_summary.agent_profiles) standouts += p.rating_skill > 0.4;
+  EXPECT_GT(standouts, 0);
+}
+
+TEST_F(DemoSeedTest, BadRatingsAreRecovered) {
+  auto cfg = db().read([](store::Conn& c) { return feedback::load_config(c); });
+  ASSERT_TRUE(cfg);
+  ASSERT_TRUE(cfg->recovery_group_id);
+  EXPECT_EQ(count(db(), "SELECT COUNT(*) FROM groups WHERE id = ? AND name = 'Customer Recovery'",
+                  {*cfg->recovery_group_id}),
+            1);
+  EXPECT_GE(count(db(), "SELECT COUNT(*) FROM group_memberships WHERE group_id = ?",
+                  {*cfg->recovery_group_id}),
+            1);
+  EXPECT_GE(cfg->reward_catalog.size(), 3u);
+  // Every bad survey rating opened a case for the recovery group.
+  int64_t cases = count(db(), "SELECT COUNT(*) FROM recovery_cases");
+  EXPECT_EQ(s_summary.recovery_cases, cases);
+  EXPECT_GT(cases, 0);
+  EXPECT_EQ(count(db(),
+                  "SELECT COUNT(*) FROM ratings r WHERE r.kind = 'survey' AND r.stars <= 2 AND NOT "
+                  "EXISTS (SELECT 1 FROM recovery_cases c WHERE c.rating_id = r.id)"),
+            0);
+  EXPECT_EQ(count(db(), "SELECT COUNT(*) FROM recovery_cases WHERE group_id IS NOT ?",
+                  {*cfg->recovery_group_id}),
+            0);
+  // Most are worked by the group's members; closed ones have an outcome and sent a follow-up.
+  int64_t closed = count(db(), "SELECT COUNT(*) FROM recovery_cases WHERE status = 'closed'");
+  EXPECT_GT(closed, cases / 2);
+  EXPECT_EQ(count(db(),
+                  "SELECT COUNT(*) FROM recovery_cases c WHERE c.assignee_id IS NOT NULL AND NOT "
+                  "EXISTS (SELECT 1 FROM group_memberships m WHERE m.user_id = c.assignee_id AND "
+                  "m.group_id = c.group_id)"),
+            0);
+  EXPECT_EQ(
+      count(db(),
+            "SELECT COUNT(*) FROM recovery_cases WHERE status = 'closed' AND (outcome IS NULL "
+            "OR (outcome <> 'unreachable' AND follow_up_request_id IS NULL))"),
+      0);
+  // Follow-ups come back, and better: the recovery report's uplift is above 1.
+  auto admin = db().read([&](store::Conn& c) {
+    return accounts::authenticate_password(c, s_summary.admin_email, s_summary.admin_password);
+  });
+  ASSERT_TRUE(admin);
+  auto report = db().read([&](store::Conn& c) {
+    return feedback::recovery_report(c, k_end - 14 * k_day, k_end, std::nullopt, *admin);
+  });
+  ASSERT_TRUE(report) << report.error().message;
+  const auto& total = (*report)["total"];
+  EXPECT_GT(total["follow_ups_answered"].get<int64_t>(), 0);
+  ASSERT_FALSE(total["uplift"].is_null());
+  EXPECT_GT(total["uplift"].get<double>(), 1.0);
+  EXPECT_GT(total["closed_within_due"].get<int64_t>(), 0);
+  // Customers hear from the group within the due time, mostly.
+  EXPECT_GT(
+      count(db(), "SELECT COUNT(*) FROM recovery_cases WHERE contacted_at <= due_at"),
+      count(db(), "SELECT COUNT(*) FROM recovery_cases WHERE contacted_at IS NOT NULL") * 2 / 3);
+}
+
+TEST_F(DemoSeedTest, HappyCustomersSendRewards) {
+  EXPECT_GT(s_summary.rewards, 0);
+  EXPECT_EQ(count(db(), "SELECT COUNT(*) FROM rewards"), s_summary.rewards);
+  EXPECT_EQ(count(db(),
+                  "SELECT COUNT(*) FROM rewards w JOIN ratings r ON r.id = w.rating_id WHERE "
+                  "r.stars < 4 OR w.agent_id IS NOT r.agent_id"),
+            0);
+  // Whoever fulfilled one is a manager.
+  EXPECT_EQ(count(db(),
+                  "SELECT COUNT(*) FROM rewards w LEFT JOIN users u ON u.id = w.fulfilled_by WHERE "
+                  "w.status = 'fulfilled' AND u.rapport_role IS NOT 'manager'"),
+            0);
+  // Leads react to recent ratings only, as leads (or managers).
+  EXPECT_EQ(count(db(),
+                  "SELECT COUNT(*) FROM rating_reactions x JOIN users u ON u.id = x.author_id "
+                  "WHERE u.rapport_role NOT IN ('team_lead', 'manager')"),
+            0);
+  EXPECT_EQ(count(db(), "SELECT COUNT(*) FROM rating_reactions WHERE created_at < ?",
+                  {k_end - 21 * k_day}),
+            0);
 }
 
 TEST(DemoSeedOptions, NonsenseOptionsAreRejected) {
