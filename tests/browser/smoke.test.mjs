@@ -11,21 +11,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, WEB_DIST, expectText } from '../lib/browser.mjs';
 import { repoRoot, startServer } from '../lib/server.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const WEB_DIST = path.join(repoRoot, 'web', 'dist');
-const ARTIFACTS = path.join(repoRoot, 'tests', '.tmp');
 
 describe('web UI smoke', { timeout: 180_000 }, () => {
   let server;
@@ -175,18 +163,3 @@ describe('web UI smoke', { timeout: 180_000 }, () => {
   });
 });
 
-/** Waits until the locator's text contains `expected` (Playwright's auto-wait, without @playwright/test). */
-async function expectText(locator, expected, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    try {
-      last = (await locator.first().textContent({ timeout: Math.max(100, deadline - Date.now()) })) ?? '';
-      if (last.includes(expected)) return;
-    } catch {
-      // not attached yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`expected text ${JSON.stringify(expected)}, last seen ${JSON.stringify(last)}`);
-}
