@@ -8,7 +8,8 @@
 // 1,000 agents in 20 groups of 50, one customer and one ticket, and 5 survey ratings per agent
 // per day for 90 days (450,000 rows in `ratings`). `rating_daily` is built from those ratings by
 // one GROUP BY, so it holds exactly what the server's per-rating upsert would have left there
-// (90,000 rows). Both paths are then checked to give the same ranking before anything is timed.
+// (90,000 rows), and `rating_running`/`rating_keys` from it as migration V012 does. Both paths are
+// then checked to give the same ranking before anything is timed.
 //
 //   BM_Leaderboard/rollup          feedback::leaderboard, 90-day window, every agent (the target)
 //   BM_Leaderboard/rollup_group    the same, group_id filter (50 agents)
@@ -194,6 +195,15 @@ struct Fixture {
           "GROUP BY agent_id, created_at / 86400, COALESCE(group_id, 0), COALESCE(site_id, 0)");
       if (!d) return rapport::fail(d.error());
       daily_rows = *d;
+      // The running totals and their keys, as V012 builds them from rating_daily.
+      auto k = c.run("INSERT INTO rating_keys(agent_id, group_id, site_id) SELECT DISTINCT agent_id, group_id, site_id FROM rating_daily");
+      if (!k) return rapport::fail(k.error());
+      auto w = c.run(
+          "INSERT INTO rating_running SELECT agent_id, group_id, site_id, day, SUM(answers) OVER w, SUM(stars_sum) OVER w, "
+          "SUM(csat) OVER w, SUM(dsat) OVER w, SUM(resolved_answers) OVER w, SUM(resolved_yes) OVER w, "
+          "SUM(nps_answers) OVER w, SUM(promoters) OVER w, SUM(detractors) OVER w FROM rating_daily "
+          "WINDOW w AS (PARTITION BY agent_id, group_id, site_id ORDER BY day ROWS UNBOUNDED PRECEDING)");
+      if (!w) return rapport::fail(w.error());
       return {};
     });
     if (!st) die("fill: " + st.error().message);

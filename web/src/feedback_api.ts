@@ -141,45 +141,104 @@ export interface FeedbackStream {
   close(): void;
 }
 
-/**
- * Opens GET /api/v2/feedback/stream with the browser's EventSource (the session cookie
- * authenticates it; reconnects resume with Last-Event-ID). A malformed event is skipped.
- */
-export function openFeedbackStream(filters: StreamFilters, backfill: number, handlers: StreamHandlers): FeedbackStream {
-  const url = `/api/v2/feedback/stream${queryString([
+type StreamEvent = { id: number; event: string; data: unknown };
+
+function streamUrl(filters: StreamFilters, backfill: number, lastEventId: number | null): string {
+  return `/api/v2/feedback/stream${queryString([
     ['group_id', filters.group_id],
     ['site_id', filters.site_id],
     ['agent_id', filters.agent_id],
     ['score', filters.score],
-    ['backfill', backfill],
+    ['backfill', lastEventId === null ? backfill : 0],
+    ['last_event_id', lastEventId ?? undefined],
   ])}`;
-  const source = new EventSource(url, { withCredentials: true });
+}
+
+function dispatch(handlers: StreamHandlers, ev: StreamEvent): void {
+  if (ev.event === 'rating') handlers.rating?.(ev.data as RatingEvent);
+  else if (ev.event === 'reaction') handlers.reaction?.(ev.data as ReactionEvent);
+  else if (ev.event === 'reward') handlers.reward?.(ev.data as RewardEvent);
+}
+
+/**
+ * Opens the live feed over a WebSocket on GET /api/v2/feedback/stream (the session cookie
+ * authenticates it; the server checks the page's Origin). When the connection drops it reconnects
+ * with growing pauses and resumes after the last event it saw, so nothing is lost or repeated.
+ * Browsers without WebSocket get the same feed as Server-Sent Events. A malformed event is skipped.
+ */
+export function openFeedbackStream(filters: StreamFilters, backfill: number, handlers: StreamHandlers): FeedbackStream {
+  if (typeof WebSocket === 'undefined') return openEventSource(filters, backfill, handlers);
   let closed = false;
-  handlers.state?.('connecting');
-  const on = <T>(name: string, fn: ((data: T) => void) | undefined): void => {
-    if (!fn) return;
-    source.addEventListener(name, (ev) => {
+  let socket: WebSocket | null = null;
+  let lastId: number | null = null;
+  let failures = 0;
+  let timer: number | undefined;
+  const connect = (): void => {
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const ws = new WebSocket(`${scheme}//${location.host}${streamUrl(filters, backfill, lastId)}`);
+    socket = ws;
+    ws.addEventListener('open', () => {
       if (closed) return;
-      let data: T;
+      failures = 0;
+      handlers.state?.('live');
+    });
+    ws.addEventListener('message', (msg) => {
+      if (closed || typeof msg.data !== 'string') return;
+      let ev: StreamEvent;
       try {
-        data = JSON.parse((ev as MessageEvent<string>).data) as T;
+        ev = JSON.parse(msg.data) as StreamEvent;
       } catch {
         return;
       }
-      fn(data);
+      if (typeof ev.id !== 'number' || (lastId !== null && ev.id <= lastId)) return;
+      lastId = ev.id;
+      dispatch(handlers, ev);
+    });
+    ws.addEventListener('close', () => {
+      if (closed) return;
+      failures += 1;
+      // The handshake hides the status: ask once with fetch, so a 401 signs the user out through
+      // the usual handler instead of leaving a feed that retries forever.
+      if (failures >= 3) request('GET', '/api/v2/groups.json?per_page=1').catch(() => undefined);
+      handlers.state?.('reconnecting');
+      const pause = Math.min(30000, 500 * 2 ** Math.min(failures, 6));
+      timer = window.setTimeout(connect, pause);
     });
   };
-  on<RatingEvent>('rating', handlers.rating);
-  on<ReactionEvent>('reaction', handlers.reaction);
-  on<RewardEvent>('reward', handlers.reward);
+  handlers.state?.('connecting');
+  connect();
+  return {
+    close() {
+      closed = true;
+      if (timer !== undefined) window.clearTimeout(timer);
+      socket?.close();
+    },
+  };
+}
+
+function openEventSource(filters: StreamFilters, backfill: number, handlers: StreamHandlers): FeedbackStream {
+  const source = new EventSource(streamUrl(filters, backfill, null), { withCredentials: true });
+  let closed = false;
+  handlers.state?.('connecting');
+  for (const name of ['rating', 'reaction', 'reward']) {
+    source.addEventListener(name, (ev) => {
+      if (closed) return;
+      const msg = ev as MessageEvent<string>;
+      let data: unknown;
+      try {
+        data = JSON.parse(msg.data);
+      } catch {
+        return;
+      }
+      dispatch(handlers, { id: Number(msg.lastEventId), event: name, data });
+    });
+  }
   source.addEventListener('open', () => {
     if (!closed) handlers.state?.('live');
   });
   source.addEventListener('error', () => {
     if (closed) return;
     // CONNECTING: the browser retries by itself. CLOSED: the server refused (401, 403, 5xx).
-    // EventSource hides the status, so ask once with fetch: a 401 there signs the user out
-    // through the usual handler instead of leaving a dead feed on screen.
     if (source.readyState === EventSource.CLOSED) {
       handlers.state?.('stopped');
       request('GET', '/api/v2/groups.json?per_page=1').catch(() => undefined);

@@ -125,7 +125,8 @@ int serve(const Config& config) {
                            [public_url](store::Tx& tx, const events::StoredEvent& e) {
                              return feedback::on_ticket_event(tx, e, public_url);
                            }}},
-                  {{"daily_digest", std::chrono::seconds(60), [&store, public_url]() -> Status {
+                  {{"planner_statistics", std::chrono::seconds(600), [&store]() { return store.refresh_statistics(); }},
+                   {"daily_digest", std::chrono::seconds(60), [&store, public_url]() -> Status {
                       // Yesterday's digest (UTC days), once: read first, write only when due.
                       int64_t yesterday = now_epoch() / 86400 - 1;
                       auto last = store.read([](store::Conn& c) {

@@ -120,11 +120,25 @@ Status queue_survey_email(store::Tx& tx, const Request& r, const std::string& to
   return {};
 }
 
-// The leaderboard's rollup, kept in the rating's transaction.
+// The leaderboard's rollups, kept in the rating's transaction: the day's sums in `rating_daily`,
+// and the running totals in `rating_running` (see V012): the rating's day gets a row, started
+// from the totals before it, and that row and every later one (only when a rating is dated in the
+// past) grow by the rating.
 Status add_to_daily(store::Conn& conn, const Rating& x) {
   if (!x.agent_id || !x.stars) return {};
   int64_t stars = *x.stars;
   bool has_resolved = x.resolved.has_value();
+  const int64_t day = x.created_at / 86400, group = x.group_id.value_or(0), site = x.site_id.value_or(0);
+  const store::Params deltas{stars,
+                             int64_t{stars >= 4},
+                             int64_t{stars <= 2},
+                             int64_t{has_resolved},
+                             int64_t{has_resolved && *x.resolved},
+                             int64_t{x.nps.has_value()},
+                             int64_t{x.nps && *x.nps >= 9},
+                             int64_t{x.nps && *x.nps <= 6}};
+  store::Params p{*x.agent_id, day, group, site};
+  p.insert(p.end(), deltas.begin(), deltas.end());
   auto r = conn.run(
       "INSERT INTO rating_daily(agent_id, day, group_id, site_id, answers, stars_sum, csat, dsat, resolved_answers, "
       "resolved_yes, nps_answers, promoters, detractors) VALUES (?,?,?,?,1,?,?,?,?,?,?,?,?) "
@@ -133,10 +147,31 @@ Status add_to_daily(store::Conn& conn, const Rating& x) {
       "resolved_answers = resolved_answers + excluded.resolved_answers, resolved_yes = resolved_yes + excluded.resolved_yes, "
       "nps_answers = nps_answers + excluded.nps_answers, promoters = promoters + excluded.promoters, "
       "detractors = detractors + excluded.detractors",
-      {*x.agent_id, x.created_at / 86400, x.group_id.value_or(0), x.site_id.value_or(0), stars, int64_t{stars >= 4},
-       int64_t{stars <= 2}, int64_t{has_resolved}, int64_t{has_resolved && *x.resolved}, int64_t{x.nps.has_value()},
-       int64_t{x.nps && *x.nps >= 9}, int64_t{x.nps && *x.nps <= 6}});
+      p);
   if (!r) return fail(r.error());
+  const store::Params key{*x.agent_id, group, site};
+  if (auto k = conn.run("INSERT INTO rating_keys(agent_id, group_id, site_id) VALUES (?,?,?) ON CONFLICT DO NOTHING", key); !k)
+    return fail(k.error());
+  store::Params start{*x.agent_id, group, site, day, *x.agent_id, group, site, day};
+  auto s = conn.run(
+      "INSERT INTO rating_running(agent_id, group_id, site_id, day, answers, stars_sum, csat, dsat, resolved_answers, "
+      "resolved_yes, nps_answers, promoters, detractors) "
+      "SELECT ?, ?, ?, ?, COALESCE(b.answers, 0), COALESCE(b.stars_sum, 0), COALESCE(b.csat, 0), COALESCE(b.dsat, 0), "
+      "COALESCE(b.resolved_answers, 0), COALESCE(b.resolved_yes, 0), COALESCE(b.nps_answers, 0), "
+      "COALESCE(b.promoters, 0), COALESCE(b.detractors, 0) FROM (SELECT 1) LEFT JOIN "
+      "(SELECT * FROM rating_running WHERE agent_id = ? AND group_id = ? AND site_id = ? AND day < ? "
+      "ORDER BY day DESC LIMIT 1) b WHERE true ON CONFLICT DO NOTHING",
+      start);
+  if (!s) return fail(s.error());
+  store::Params u = deltas;
+  u.insert(u.end(), {*x.agent_id, group, site, day});
+  auto g = conn.run(
+      "UPDATE rating_running SET answers = answers + 1, stars_sum = stars_sum + ?, csat = csat + ?, dsat = dsat + ?, "
+      "resolved_answers = resolved_answers + ?, resolved_yes = resolved_yes + ?, nps_answers = nps_answers + ?, "
+      "promoters = promoters + ?, detractors = detractors + ? "
+      "WHERE agent_id = ? AND group_id = ? AND site_id = ? AND day >= ?",
+      u);
+  if (!g) return fail(g.error());
   return {};
 }
 

@@ -263,34 +263,76 @@ Result<Json> leaderboard(store::Conn& conn, const LeaderboardQuery& q, const dom
   if (q.to_day - q.from_day > 400) return fail(Error::invalid("a leaderboard covers at most 400 days"));
   auto cfg = load_config(conn);
   if (!cfg) return fail(cfg.error());
-  std::string where = "day >= ? AND day < ?";
-  store::Params params{q.from_day, q.to_day};
-  if (q.group_id) {
-    where += " AND group_id = ?";
-    params.push_back(*q.group_id);
-  }
-  if (q.site_id) {
-    where += " AND site_id = ?";
-    params.push_back(*q.site_id);
-  }
   struct Sums {
     int64_t agent = 0, answers = 0, stars = 0, csat = 0, dsat = 0, res_n = 0, res_yes = 0, nps_n = 0, pro = 0, det = 0;
     std::string name;
     std::optional<std::string> photo;
     std::optional<int64_t> site;
     double score = 0;
+    bool found = false;
   };
+  // A window's sums per agent = running totals at its last day - running totals before its first
+  // day, over the agent's (group, site) keys (V012): two index seeks per key, whatever the length.
+  std::string keys = "SELECT agent_id, group_id, site_id FROM rating_keys";
+  store::Params key_params;
+  if (q.group_id || q.site_id) keys += " WHERE ";
+  if (q.group_id) {
+    keys += "group_id = ?";
+    key_params.push_back(*q.group_id);
+  }
+  if (q.site_id) {
+    keys += std::string(q.group_id ? " AND " : "") + "site_id = ?";
+    key_params.push_back(*q.site_id);
+  }
+  const std::string totals_before =
+      "SELECT k.agent_id, r.answers, r.stars_sum, r.csat, r.dsat, r.resolved_answers, r.resolved_yes, r.nps_answers, "
+      "r.promoters, r.detractors FROM (" + keys + ") k JOIN rating_running r ON r.agent_id = k.agent_id AND "
+      "r.group_id = k.group_id AND r.site_id = k.site_id AND r.day = (SELECT MAX(x.day) FROM rating_running x WHERE "
+      "x.agent_id = k.agent_id AND x.group_id = k.group_id AND x.site_id = k.site_id AND x.day < ?)";
+  std::unordered_map<int64_t, Sums> by_agent;
+  auto add = [&](int64_t day, int64_t sign) -> Status {
+    auto params = key_params;
+    params.push_back(day);
+    return conn.each(totals_before, params, [&](const store::Row& r) {
+      auto& x = by_agent[r.i64(0)];
+      x.agent = r.i64(0);
+      x.answers += sign * r.i64(1);
+      x.stars += sign * r.i64(2);
+      x.csat += sign * r.i64(3);
+      x.dsat += sign * r.i64(4);
+      x.res_n += sign * r.i64(5);
+      x.res_yes += sign * r.i64(6);
+      x.nps_n += sign * r.i64(7);
+      x.pro += sign * r.i64(8);
+      x.det += sign * r.i64(9);
+    });
+  };
+  if (auto st = add(q.to_day, 1); !st) return fail(st.error());
+  if (auto st = add(q.from_day, -1); !st) return fail(st.error());
   std::vector<Sums> rows;
-  auto st = conn.each(
-      "SELECT d.agent_id, d.n, d.s, d.c, d.ds, d.rn, d.ry, d.nn, d.p, d.dt, u.name, u.photo_url, u.site_id FROM "
-      "(SELECT agent_id, SUM(answers) n, SUM(stars_sum) s, SUM(csat) c, SUM(dsat) ds, SUM(resolved_answers) rn, "
-      "SUM(resolved_yes) ry, SUM(nps_answers) nn, SUM(promoters) p, SUM(detractors) dt FROM rating_daily WHERE " +
-          where + " GROUP BY agent_id) d JOIN users u ON u.id = d.agent_id",
-      params, [&](const store::Row& r) {
-        rows.push_back({r.i64(0), r.i64(1), r.i64(2), r.i64(3), r.i64(4), r.i64(5), r.i64(6), r.i64(7), r.i64(8), r.i64(9),
-                        r.text(10), r.opt_text(11), r.opt_i64(12), 0.0});
-      });
-  if (!st) return fail(st.error());
+  rows.reserve(by_agent.size());
+  for (auto& [id, x] : by_agent)
+    if (x.answers > 0) rows.push_back(std::move(x));
+  // Names, photos and sites of the ranked agents, in one read.
+  if (!rows.empty()) {
+    std::unordered_map<int64_t, Sums*> index;
+    Json ids = Json::array();
+    for (auto& x : rows) {
+      index[x.agent] = &x;
+      ids.push_back(x.agent);
+    }
+    auto st = conn.each("SELECT id, name, photo_url, site_id FROM users WHERE id IN (SELECT value FROM json_each(?))",
+                        {ids.dump()}, [&](const store::Row& r) {
+                          auto it = index.find(r.i64(0));
+                          if (it == index.end()) return;
+                          it->second->found = true;
+                          it->second->name = r.text(1);
+                          it->second->photo = r.opt_text(2);
+                          it->second->site = r.opt_i64(3);
+                        });
+    if (!st) return fail(st.error());
+    std::erase_if(rows, [](const Sums& x) { return !x.found; });
+  }
   int64_t all_n = 0, all_s = 0;
   for (const auto& x : rows) {
     all_n += x.answers;

@@ -1,3 +1,6 @@
+#include <cmath>
+#include <map>
+
 #include <rapport/feedback/recognition.hpp>
 #include <rapport/feedback/recovery.hpp>
 #include <rapport/feedback/testing.hpp>
@@ -317,6 +320,61 @@ TEST_F(RecoveryTest, SummaryGivesResponseRateAndTheRatingMetrics) {
   SummaryQuery other;
   other.agent_id = other_agent_id;
   EXPECT_FALSE(summary(agent_id, other));
+}
+
+}  // namespace rapport::feedback
+
+namespace rapport::feedback {
+
+TEST_F(RecoveryTest, LeaderboardWindowsAgreeWithTheDailySumsForEveryRangeEvenWhenRatingsArriveLate) {
+  // Ratings on several days, one of them recorded after later days already had ratings (a rating
+  // dated in the past must grow every later running total too).
+  const int64_t d0 = k_start / k_day;
+  auto on_day = [&](int64_t day, int64_t agent, Answer a) {
+    now = day * k_day + 3600;
+    rated(agent, a, new_customer());
+  };
+  on_day(d0, agent_id, with(5, true));
+  on_day(d0 + 2, agent_id, with(2, false));
+  on_day(d0 + 2, other_agent_id, with(4));
+  on_day(d0 + 5, agent_id, with(4, true));
+  on_day(d0 + 5, other_agent_id, with(1));
+  on_day(d0 + 1, agent_id, with(3));  // late: days 2 and 5 already have running totals
+  on_day(d0 + 1, other_agent_id, with(5, true));
+  now = k_start;
+  for (int64_t from = d0 - 1; from <= d0 + 6; ++from) {
+    for (int64_t to = from + 1; to <= d0 + 7; ++to) {
+      auto board = read([&](store::Conn& c) {
+        LeaderboardQuery q;
+        q.from_day = from;
+        q.to_day = to;
+        return leaderboard(c, q, principal(lead_id));
+      });
+      ASSERT_TRUE(board) << board.error().message;
+      // The reference: the per-day rollup summed over the window.
+      std::map<int64_t, std::pair<int64_t, int64_t>> want;  // agent -> (answers, stars)
+      ASSERT_TRUE(read([&](store::Conn& c) {
+        return c.each("SELECT agent_id, SUM(answers), SUM(stars_sum) FROM rating_daily WHERE day >= ? AND day < ? "
+                      "GROUP BY agent_id",
+                      {from, to}, [&](const store::Row& r) { want[r.i64(0)] = {r.i64(1), r.i64(2)}; });
+      }));
+      std::map<int64_t, std::pair<int64_t, int64_t>> got;
+      for (const auto& a : (*board)["agents"]) {
+        auto n = a["responses"].get<int64_t>();
+        got[a["agent_id"].get<int64_t>()] = {n, std::llround(a["average_stars"].get<double>() * static_cast<double>(n))};
+      }
+      EXPECT_EQ(got, want) << "window [" << from - d0 << ", " << to - d0 << ")";
+    }
+  }
+  // The whole week holds all seven answers.
+  auto week = read([&](store::Conn& c) {
+    LeaderboardQuery q;
+    q.from_day = d0;
+    q.to_day = d0 + 7;
+    return leaderboard(c, q, principal(lead_id));
+  });
+  ASSERT_TRUE(week);
+  EXPECT_EQ((*week)["responses"], 7);
 }
 
 }  // namespace rapport::feedback

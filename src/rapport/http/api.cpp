@@ -1,5 +1,7 @@
 #include <rapport/http/api.hpp>
 
+#include <boost/beast/websocket.hpp>
+
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
@@ -298,6 +300,18 @@ void Api::dispatch(const CtxPtr& c, const Route* found, bool path_matched, const
   }
 }
 
+bool Api::same_origin(const Ctx& c) const {
+  auto origin = c.header("Origin");
+  if (!origin || origin->empty()) return false;
+  if (*origin == c.base) return true;
+  // The configured public URL, reduced to scheme://host[:port].
+  const auto& pub = m_config.public_url;
+  auto scheme = pub.find("://");
+  if (scheme == std::string::npos) return false;
+  auto end = pub.find('/', scheme + 3);
+  return *origin == pub.substr(0, end);
+}
+
 bool Api::authenticate(const CtxPtr& c, AuthMode mode) {
   if (mode == AuthMode::none) return true;
   auto lease = m_store.reads().acquire();
@@ -337,6 +351,13 @@ bool Api::authenticate(const CtxPtr& c, AuthMode mode) {
           auto token = c->header("X-CSRF-Token");
           if (!safe && (!token || !crypto::equal_constant_time(*token, s->second))) {
             reply_error(c, Error{ErrorCode::forbidden, "A valid X-CSRF-Token header is required", {}, "InvalidCsrfToken"});
+            return false;
+          }
+          // Browsers send the cookie with a WebSocket handshake from any site and let no page set
+          // headers on it, so the CSRF token cannot protect it: the Origin must be our own.
+          if (beast::websocket::is_upgrade(c->req) && !same_origin(*c)) {
+            reply_error(c, Error{ErrorCode::forbidden, "A WebSocket connection signed in by cookie must come from this site's pages",
+                                 {}, "InvalidOrigin"});
             return false;
           }
           who = s->first;

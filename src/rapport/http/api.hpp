@@ -98,6 +98,8 @@ class Api {
 
   store::Store& store() { return m_store; }
   const ApiConfig& config() const { return m_config; }
+  // The request's Origin is this server (its Host, or the configured public URL).
+  bool same_origin(const Ctx& c) const;
   Metrics& metrics() { return m_metrics; }
   // Requests waiting for a database thread.
   std::size_t db_queue_depth() const;

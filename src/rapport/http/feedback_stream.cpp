@@ -147,7 +147,9 @@ Result<std::vector<FeedbackStream::Frame>> FeedbackStream::read_frames(store::Co
       if (!w) continue;
       payload = feedback::to_json(*w);
     }
-    f.text = "id: " + std::to_string(f.id) + "\nevent: " + f.kind + "\ndata: " + payload.dump() + "\n\n";
+    auto data = payload.dump();
+    f.text = "id: " + std::to_string(f.id) + "\nevent: " + f.kind + "\ndata: " + data + "\n\n";
+    f.ws = "{\"id\":" + std::to_string(f.id) + ",\"event\":\"" + f.kind + "\",\"data\":" + data + "}";
     out.push_back(std::move(f));
   }
   return out;
@@ -185,10 +187,16 @@ Status FeedbackStream::subscribe(std::shared_ptr<StreamSink> sink, StreamFilter 
     }
     std::reverse(backlog.begin(), backlog.end());
   }
-  // The retry hint, then the backlog.
-  std::string first = "retry: 3000\n\n";
-  for (const auto& f : backlog) first += f.text;
-  if (!sink->push(std::move(first))) return {};
+  if (sink->websocket()) {
+    // One message per event, as live events come.
+    for (const auto& f : backlog)
+      if (!sink->push_framed(std::make_shared<const std::string>(f.ws))) return {};
+  } else {
+    // The retry hint, then the backlog.
+    std::string first = "retry: 3000\n\n";
+    for (const auto& f : backlog) first += f.text;
+    if (!sink->push(std::move(first))) return {};
+  }
   m_subscribers.push_back({std::move(sink), std::move(filter)});
   return {};
 }
@@ -202,11 +210,17 @@ void FeedbackStream::publish(const std::vector<Frame>& frames, int64_t upto) {
     m_last = upto;
     std::erase_if(m_subscribers, [](const Subscriber& s) { return !s.sink->is_open(); });
     for (const auto& f : frames) {
-      std::shared_ptr<const std::string> chunk;  // framed once, shared by every subscriber
+      // Framed once per transport, shared by every subscriber of that transport.
+      std::shared_ptr<const std::string> chunk, message;
       for (auto& s : m_subscribers) {
         if (!matches(s.filter, f)) continue;
-        if (!chunk) chunk = StreamSink::frame(f.text);
-        sends.emplace_back(s.sink, chunk);
+        if (s.sink->websocket()) {
+          if (!message) message = std::make_shared<const std::string>(f.ws);
+          sends.emplace_back(s.sink, message);
+        } else {
+          if (!chunk) chunk = StreamSink::frame(f.text);
+          sends.emplace_back(s.sink, chunk);
+        }
       }
     }
   }
@@ -217,8 +231,10 @@ void FeedbackStream::publish(const std::vector<Frame>& frames, int64_t upto) {
 void FeedbackStream::heartbeat() {
   std::lock_guard lock(m_mu);
   // A comment line: keeps proxies from timing the connection out and finds clients that left.
+  // WebSocket connections ping by themselves.
   auto beat = StreamSink::frame(": keep-alive\n\n");
-  for (auto& s : m_subscribers) s.sink->push_framed(beat);
+  for (auto& s : m_subscribers)
+    if (!s.sink->websocket()) s.sink->push_framed(beat);
   std::erase_if(m_subscribers, [](const Subscriber& s) { return !s.sink->is_open(); });
 }
 

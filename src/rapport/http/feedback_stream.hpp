@@ -1,6 +1,6 @@
 #pragma once
-// The live feedback stream: every new rating, reaction and reward, as Server-Sent Events, to
-// every subscriber whose filter matches. One thread tails the event log (woken by the writer's
+// The live feedback stream: every new rating, reaction and reward, as Server-Sent Events or
+// WebSocket messages, to every subscriber whose filter matches. One thread tails the event log (woken by the writer's
 // commits, no polling), builds each event's payload once and pushes it to the subscribers.
 // Event ids are the event log's ids, so Last-Event-ID resumes exactly where a client left off.
 #include <condition_variable>
@@ -46,6 +46,7 @@ class FeedbackStream {
     std::optional<int64_t> group_id, site_id, agent_id;
     std::string score;
     std::string text;  // "id: …\nevent: …\ndata: …\n\n"
+    std::string ws;    // the WebSocket message: {"id":…,"event":"…","data":{…}}
   };
 
  private:

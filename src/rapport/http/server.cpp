@@ -5,6 +5,7 @@
 #include <optional>
 #include <sstream>
 
+#include <boost/beast/websocket.hpp>
 #include <spdlog/spdlog.h>
 
 namespace rapport::http {
@@ -12,6 +13,117 @@ namespace rapport::http {
 namespace {
 
 using tcp = net::ip::tcp;
+namespace websocket = beast::websocket;
+
+// A stream delivered over WebSocket: one text message per push. The HTTP session hands its socket
+// over once the application accepted the upgrade; pushes that arrive before the handshake is done
+// wait in the queue. What the client sends is read (so pings and the close handshake work) and
+// ignored, with a small message limit.
+class WsSession : public StreamSink, public std::enable_shared_from_this<WsSession> {
+ public:
+  WsSession(Server& server, net::any_io_executor strand) : m_server(server), m_strand(std::move(strand)) {
+    m_server.m_connections++;
+  }
+  ~WsSession() { m_server.m_connections--; }
+
+  // On the strand: takes over the socket and answers the upgrade request.
+  void accept(tcp::socket&& socket, Request upgrade) {
+    if (m_ended) return;
+    m_ws.emplace(beast::tcp_stream(std::move(socket)));
+    beast::get_lowest_layer(*m_ws).expires_never();  // the WebSocket timeouts below take over
+    // Beast pings an idle client and drops one that stops answering, so no heartbeat is needed.
+    m_ws->set_option(websocket::stream_base::timeout{std::chrono::seconds(30), std::chrono::seconds(60), true});
+    m_ws->set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(bhttp::field::server, "rapport"); }));
+    m_ws->read_message_max(4096);
+    m_ws->async_accept(upgrade, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return self->failed();
+      self->m_accepted = true;
+      self->do_read();
+      self->write_next();
+    });
+  }
+
+  bool push_framed(std::shared_ptr<const std::string> message) override {
+    if (m_closed.load()) return false;
+    auto size = message->size();
+    if (m_backlog.fetch_add(size) + size > k_stream_backlog) {
+      close();
+      return false;
+    }
+    net::post(m_strand, [self = shared_from_this(), message = std::move(message), size]() mutable {
+      if (self->m_ended) return;
+      self->m_out.emplace_back(std::move(message), size);
+      if (!self->m_writing) self->write_next();
+    });
+    return true;
+  }
+  void close() override {
+    if (m_closed.exchange(true)) return;
+    net::post(m_strand, [self = shared_from_this()] {
+      self->m_closing = true;
+      self->m_out.clear();
+      if (!self->m_writing) self->write_next();
+    });
+  }
+  bool is_open() const override { return !m_closed.load(); }
+  bool websocket() const override { return true; }
+
+ private:
+  void do_read() {
+    m_ws->async_read(m_in, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->failed();  // closed by the client, timed out, or a message too large
+      self->m_in.clear();
+      self->do_read();
+    });
+  }
+
+  // One write at a time; a close frame goes out only when no write is pending.
+  void write_next() {
+    if (!m_accepted || m_ended) return;
+    if (m_closing) {
+      m_ended = true;
+      m_writing = true;
+      m_ws->async_close(websocket::close_code::going_away, [self = shared_from_this()](beast::error_code) {});
+      return;
+    }
+    if (m_out.empty()) {
+      m_writing = false;
+      return;
+    }
+    m_writing = true;
+    auto data = m_out.front().first;
+    m_ws->text(true);
+    m_ws->async_write(net::buffer(*data), [self = shared_from_this(), data](beast::error_code ec, std::size_t) {
+      if (!self->m_out.empty()) {
+        self->m_backlog -= self->m_out.front().second;
+        self->m_out.pop_front();
+      }
+      self->m_writing = false;
+      if (ec) return self->failed();
+      self->write_next();
+    });
+  }
+
+  void failed() {
+    m_closed = true;
+    m_ended = true;
+    m_out.clear();
+    if (m_ws) {
+      beast::error_code ec;
+      beast::get_lowest_layer(*m_ws).socket().close(ec);
+    }
+  }
+
+  Server& m_server;
+  net::any_io_executor m_strand;
+  std::optional<websocket::stream<beast::tcp_stream>> m_ws;
+  beast::flat_buffer m_in;
+  std::atomic<bool> m_closed{false};
+  std::atomic<std::size_t> m_backlog{0};
+  std::deque<std::pair<std::shared_ptr<const std::string>, std::size_t>> m_out;
+  bool m_accepted = false, m_writing = false, m_closing = false, m_ended = false;
+};
 
 class Session : public StreamSink, public std::enable_shared_from_this<Session> {
  public:
@@ -56,12 +168,23 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session> 
     m_server.m_in_flight++;
     auto self = shared_from_this();
     auto executor = m_stream.get_executor();
+    // An upgrade request keeps its head for the handshake, should the application open a stream.
+    std::shared_ptr<Request> upgrade;
+    if (websocket::is_upgrade(req)) {
+      upgrade = std::make_shared<Request>();
+      upgrade->base() = req.base();
+    }
     m_server.handler()(
         std::move(req), m_remote,
         [self, executor](Response res) {
           net::post(executor, [self, res = std::move(res)]() mutable { self->do_write(std::move(res)); });
         },
-        [self, executor](Response head) -> std::shared_ptr<StreamSink> {
+        [self, executor, upgrade](Response head) -> std::shared_ptr<StreamSink> {
+          if (upgrade) {
+            auto ws = std::make_shared<WsSession>(self->m_server, executor);
+            net::post(executor, [self, ws, upgrade] { self->hand_over(ws, std::move(*upgrade)); });
+            return ws;
+          }
           net::post(executor, [self, head = std::move(head)]() mutable { self->start_stream(std::move(head)); });
           return self;
         });
@@ -89,6 +212,13 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session> 
 
  private:
   // ---- streaming: on the strand ----
+  // The WebSocket session takes the socket; this session ends with nothing left to do.
+  void hand_over(const std::shared_ptr<WsSession>& ws, Request upgrade) {
+    m_server.m_in_flight--;
+    m_stream.expires_never();
+    ws->accept(m_stream.release_socket(), std::move(upgrade));
+  }
+
   void start_stream(Response head) {
     m_server.m_in_flight--;  // a stream is not an in-flight request: shutdown does not wait for it
     m_stream.expires_never();

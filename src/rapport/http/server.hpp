@@ -26,24 +26,32 @@ using Response = bhttp::response<bhttp::string_body>;
 // Called exactly once per request, from any thread; the session posts the write to its strand.
 using Respond = std::function<void(Response)>;
 
-// A long-lived response (Server-Sent Events): the application pushes data from any thread and
-// the session writes it, in order, as HTTP/1.1 chunks. A client that stops reading is cut off
-// once `k_stream_backlog` bytes wait for it, so one slow subscriber cannot hold memory.
+// A long-lived response: the application pushes data from any thread and the connection writes
+// it, in order. Two transports: Server-Sent Events (HTTP/1.1 chunks of `text/event-stream`), and
+// WebSocket when the request asked to upgrade (one text message per push). A client that stops
+// reading is cut off once `k_stream_backlog` bytes wait for it, so one slow subscriber cannot
+// hold memory.
 class StreamSink {
  public:
   static constexpr std::size_t k_stream_backlog = 1024 * 1024;
   virtual ~StreamSink() = default;
-  // Queues `data`; false once the stream has closed (the client left, fell behind, or shutdown).
+  // Queues `data` (SSE text, framed here as a chunk); false once the stream has closed (the
+  // client left, fell behind, or shutdown). Only for SSE sinks.
   bool push(std::string data) { return push_framed(frame(data)); }
-  // The same with data already framed by frame(): a broadcast frames once for all subscribers.
+  // SSE: data already framed by frame(), so a broadcast frames once for all subscribers.
+  // WebSocket: one whole text message (the WebSocket framing is the connection's).
   virtual bool push_framed(std::shared_ptr<const std::string> chunk) = 0;
   // One HTTP/1.1 chunk: hex length, CRLF, data, CRLF.
   static std::shared_ptr<const std::string> frame(std::string_view data);
+  // True when pushes travel as WebSocket messages rather than SSE chunks.
+  virtual bool websocket() const { return false; }
   virtual void close() = 0;
   virtual bool is_open() const = 0;
 };
 // Instead of `respond`: sends `head` (status and headers, no length) and keeps the connection
-// for pushes. Called at most once, and never together with `respond`.
+// for pushes. Called at most once, and never together with `respond`. When the request was a
+// WebSocket upgrade, the connection answers the handshake instead of sending `head` and the sink
+// is a WebSocket one (`websocket()` is true).
 using OpenStream = std::function<std::shared_ptr<StreamSink>(Response head)>;
 
 // What the server asks of the application for each request.

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
+#include <rapport/base/strings.hpp>
 #include <rapport/store/migrate.hpp>
 
 namespace rapport::store {
@@ -200,10 +201,49 @@ Store::~Store() {
   m_checkpointer.reset();
 }
 
+namespace {
+// Whether the statistics are missing or stale (see refresh_statistics); reads only.
+Result<bool> statistics_due(Conn& conn) {
+  auto rows = conn.scalar("SELECT COALESCE(MAX(id), 0) FROM tickets");  // an estimate, from the last page
+  if (!rows) return fail(rows.error());
+  auto has_stats = conn.scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat1'");
+  if (!has_stats) return fail(has_stats.error());
+  int64_t analyzed = -1;
+  if (has_stats->value_or(0) > 0) {
+    auto stat = conn.scalar_text("SELECT stat FROM sqlite_stat1 WHERE idx = 'tickets_status'");
+    if (!stat) return fail(stat.error());
+    if (*stat) analyzed = parse_int(split(**stat, ' ').front()).value_or(-1);
+  }
+  const int64_t now = rows->value_or(0);
+  return analyzed < 0 ? now >= 1000 : (now > 2 * analyzed || 2 * now < analyzed);
+}
+}  // namespace
+
+Result<bool> refresh_statistics(Conn& conn) {
+  auto due = statistics_due(conn);
+  if (!due || !*due) return due;
+  if (auto st = conn.exec("PRAGMA analysis_limit = 1000; ANALYZE"); !st) return fail(st.error());
+  spdlog::info("event=statistics_refreshed");
+  return true;
+}
+
+Status Store::refresh_statistics() {
+  // Read first: the periodic check writes (and wakes the writer's listeners) only when due.
+  auto due = read([](Conn& c) { return statistics_due(c); });
+  if (!due) return fail(due.error());
+  if (!*due) return {};
+  return m_writer->run([](Tx& tx) -> Status {
+    auto r = store::refresh_statistics(tx.conn());
+    if (!r) return fail(r.error());
+    return {};
+  });
+}
+
 Result<std::unique_ptr<Store>> Store::open(const std::string& path, StoreOptions options) {
   auto conn = Conn::open(path, Conn::Mode::writer);
   if (!conn) return fail(conn.error());
   if (auto st = migrate(**conn); !st) return fail(st.error());
+  if (auto st = store::refresh_statistics(**conn); !st) return fail(st.error());
   auto store = std::unique_ptr<Store>(new Store());
   store->m_path = path;
   if (path != ":memory:" && !path.empty()) {

@@ -124,6 +124,14 @@ struct StoreOptions {
 // durable once its WAL frames are synced), so moving them off the writer changes only latency.
 class Checkpointer;
 
+// The query planner's statistics (sqlite_stat1). Without them SQLite assumes an equality on any
+// indexed column picks about ten rows, so `status:open printer` walked every open ticket probing
+// the text matches instead of reading the matches' rows (seconds with 1M tickets). ANALYZE with
+// `analysis_limit` samples each index (milliseconds even when large). Runs when the tickets table
+// has passed 1,000 rows without statistics, or has doubled or halved since they were taken.
+// Returns whether it analyzed.
+Result<bool> refresh_statistics(Conn& conn);
+
 class Store {
  public:
   ~Store();
@@ -141,6 +149,9 @@ class Store {
   }
   // A consistent online copy to `dest` through SQLite's backup API.
   Status backup(const std::string& dest);
+  // Refreshes the query planner's statistics when the data has grown or shrunk a lot since they
+  // were taken (see refresh_statistics); on the writer. Cheap when nothing is due.
+  Status refresh_statistics();
 
  private:
   std::string m_path;

@@ -109,3 +109,57 @@ TEST(Store, ReopeningAppliesNoMigrationTwiceAndBackupIsConsistent) {
 }
 
 }  // namespace rapport::store
+
+namespace rapport::store {
+
+TEST(Store, PlannerStatisticsAreTakenOnceTicketsGrowAndMakeTextSearchReadTheMatchesFirst) {
+  TempStore s;
+  auto plan = [&] {
+    std::string out;
+    EXPECT_TRUE(s->read([&](Conn& c) {
+      return c.each("EXPLAIN QUERY PLAN SELECT updated_at, id FROM tickets WHERE deleted_at IS NULL AND status_rank = 1 "
+                    "AND id IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH 'printer')",
+                    {}, [&](const Row& r) { out += r.text(3) + "\n"; });
+    }));
+    return out;
+  };
+  auto refresh = [&] {
+    bool ran = false;
+    EXPECT_TRUE(s->writer().run([&](Tx& tx) -> Status {
+      auto r = refresh_statistics(tx.conn());
+      if (!r) return fail(r.error());
+      ran = *r;
+      return {};
+    }));
+    return ran;
+  };
+  EXPECT_FALSE(refresh()) << "an empty database needs no statistics";
+  // Without statistics the planner walks the status index and probes the text matches per row.
+  EXPECT_NE(plan().find("USING INDEX tickets_status"), std::string::npos) << plan();
+  auto filled = s->writer().run([](Tx& tx) -> Status {
+    auto& c = tx.conn();
+    auto u = c.run("INSERT INTO users(name, email, email_key, created_at, updated_at) VALUES ('C', 'c@x', 'c@x', 0, 0)");
+    if (!u) return fail(u.error());
+    // 4,000 tickets, a quarter in each of four statuses.
+    auto t = c.run(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 3999) "
+        "INSERT INTO tickets(subject, status, status_rank, requester_id, submitter_id, created_at, updated_at, generated_ts) "
+        "SELECT 'T' || i, 'open', i % 4, ?, ?, i, i, i FROM n",
+        {c.last_insert_id(), c.last_insert_id()});
+    if (!t) return fail(t.error());
+    return {};
+  });
+  ASSERT_TRUE(filled) << filled.error().message;
+  EXPECT_TRUE(refresh());
+  EXPECT_FALSE(refresh()) << "fresh statistics are not taken again";
+  auto stat = s->read([](Conn& c) { return c.scalar_text("SELECT stat FROM sqlite_stat1 WHERE idx = 'tickets_status'"); });
+  ASSERT_TRUE(stat && *stat);
+  // analysis_limit samples, so the row count is an estimate.
+  EXPECT_NEAR(std::stod(stat->value()), 4000, 400) << stat->value();
+  // The read connections see them: the text matches drive, each looked up by id.
+  auto after = plan();
+  EXPECT_NE(after.find("INTEGER PRIMARY KEY"), std::string::npos) << after;
+  EXPECT_EQ(after.find("USING INDEX tickets_status"), std::string::npos) << after;
+}
+
+}  // namespace rapport::store
