@@ -18,10 +18,14 @@ namespace {
 
 constexpr int64_t k_day_s = 86400;
 
-int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+int64_t floor_div(int64_t a, int64_t b) {
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
 
 // 1970-01-01 was a Thursday: weekday 3 with Monday = 0.
-int weekday_of_local_day(int64_t day) { return static_cast<int>(((day + 3) % 7 + 7) % 7); }
+int weekday_of_local_day(int64_t day) {
+  return static_cast<int>(((day + 3) % 7 + 7) % 7);
+}
 
 Result<const date::time_zone*> zone_named(const std::string& name) {
   if (name.empty() || name.size() > 64)
@@ -53,7 +57,7 @@ std::optional<double> parse_number(std::string_view s) {
 }
 
 std::optional<int> parse_weekday(std::string_view s) {
-  static const char* names[] = {"monday", "tuesday", "wednesday", "thursday",
+  static const char* names[] = {"monday", "tuesday",  "wednesday", "thursday",
                                 "friday", "saturday", "sunday"};
   std::string lower;
   for (char ch : s) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -175,7 +179,8 @@ class Fields {
   std::string m_prefix;
 };
 
-Result<workforce::StaffingTarget> target_of(const Json& t, Validation& v, const std::string& prefix) {
+Result<workforce::StaffingTarget> target_of(const Json& t, Validation& v,
+                                            const std::string& prefix) {
   Fields f(t, v, prefix);
   workforce::StaffingTarget out;
   out.service_level = f.number("service_level");
@@ -189,8 +194,7 @@ Result<workforce::StaffingTarget> target_of(const Json& t, Validation& v, const 
 }  // namespace
 
 bool can_plan(const domain::Principal& who) {
-  return who.is_admin() ||
-         (who.is_staff() && who.rapport_role == domain::RapportRole::manager);
+  return who.is_admin() || (who.is_staff() && who.rapport_role == domain::RapportRole::manager);
 }
 
 bool can_read_forecasts(const domain::Principal& who) {
@@ -241,8 +245,9 @@ Result<ForecastQuery> forecast_query(
     }
     return {};
   };
-  for (auto [key, out] : {std::pair{"history_weeks", &q.history_weeks}, std::pair{"weeks", &q.weeks},
-                          std::pair{"holdout_weeks", &q.holdout_weeks}})
+  for (auto [key, out] :
+       {std::pair{"history_weeks", &q.history_weeks}, std::pair{"weeks", &q.weeks},
+        std::pair{"holdout_weeks", &q.holdout_weeks}})
     if (auto ok = whole(key, *out); !ok) return fail(ok.error());
   if (auto v = param("level")) {
     auto x = parse_number(*v);
@@ -267,13 +272,17 @@ Result<ForecastQuery> forecast_query(const Json& obj) {
   Fields f(obj, v);
   if (auto s = f.text("channel")) q.channel = *s;
   if (f.has("group_id")) {
-    if (!obj["group_id"].is_number_integer()) f.bad("group_id", "must be an id");
-    else q.group_id = obj["group_id"].get<int64_t>();
+    if (!obj["group_id"].is_number_integer())
+      f.bad("group_id", "must be an id");
+    else
+      q.group_id = obj["group_id"].get<int64_t>();
   }
   if (auto s = f.text("interval")) {
     auto m = interval_minutes_of(*s);
-    if (!m) f.bad("interval", "must be 15m, 30m or 60m");
-    else q.interval_minutes = *m;
+    if (!m)
+      f.bad("interval", "must be 15m, 30m or 60m");
+    else
+      q.interval_minutes = *m;
   }
   if (auto s = f.text("time_zone")) q.time_zone = *s;
   if (auto n = f.whole("history_weeks")) q.history_weeks = *n;
@@ -289,7 +298,8 @@ Result<ForecastQuery> forecast_query(const Json& obj) {
       std::string spec = h["date"].get<std::string>();
       if (h.contains("factor") && h["factor"].is_number())
         spec += ":" + std::to_string(h["factor"].get<double>());
-      else if (h.contains("like")) spec += ":1";
+      else if (h.contains("like"))
+        spec += ":1";
       if (h.contains("like") && h["like"].is_string()) spec += ":" + h["like"].get<std::string>();
       auto parsed = holiday_of(spec);
       if (!parsed) {
@@ -319,7 +329,8 @@ Result<History> arrival_history(store::Conn& conn, const ForecastQuery& q, int64
   const int64_t to = sys_of_local_midnight(z, today);
 
   std::string sql =
-      "SELECT created_at FROM tickets WHERE created_at >= ? AND created_at < ? AND deleted_at IS NULL";
+      "SELECT created_at FROM tickets WHERE created_at >= ? AND created_at < ? AND deleted_at IS "
+      "NULL";
   store::Params params{from, to};
   if (q.channel) {
     sql += " AND channel = ?";
@@ -358,10 +369,9 @@ Result<ForecastResult> forecast(store::Conn& conn, const ForecastQuery& q, int64
   const int64_t last_day = r.first_forecast_day + in.horizon_days - 1;
   for (const auto& h : q.holidays) {
     if (h.local_day < r.history.first_local_day || h.local_day > last_day)
-      return fail(Error::invalid("holiday " + local_date(h.local_day) +
-                                 " is outside the history and the forecast (" +
-                                 local_date(r.history.first_local_day) + " to " +
-                                 local_date(last_day) + ")"));
+      return fail(Error::invalid(
+          "holiday " + local_date(h.local_day) + " is outside the history and the forecast (" +
+          local_date(r.history.first_local_day) + " to " + local_date(last_day) + ")"));
     in.holidays.push_back(
         {static_cast<int>(h.local_day - r.history.first_local_day), h.factor, h.like_weekday});
   }
@@ -374,8 +384,8 @@ Result<ForecastResult> forecast(store::Conn& conn, const ForecastQuery& q, int64
 Json to_json(const ForecastResult& r) {
   const auto& h = r.history;
   const int shown = std::min(h.days, k_chart_history_days);
-  const std::vector<double> recent(h.volume.end() - static_cast<std::ptrdiff_t>(shown) * h.intervals_per_day,
-                                   h.volume.end());
+  const std::vector<double> recent(
+      h.volume.end() - static_cast<std::ptrdiff_t>(shown) * h.intervals_per_day, h.volume.end());
   const auto& f = r.forecast;
   return {{"channel", r.query.channel ? Json(*r.query.channel) : Json(nullptr)},
           {"group_id", r.query.group_id ? Json(*r.query.group_id) : Json(nullptr)},
@@ -395,8 +405,9 @@ Json to_json(const ForecastResult& r) {
           {"level", f.level},
           {"accuracy", accuracy_json(f.accuracy)},
           {"model",
-           {{"method", "Holt-Winters (additive, damped trend) on daily totals with a 7-day season; "
-                       "intraday profile per weekday from the last 8 ordinary weeks"},
+           {{"method",
+             "Holt-Winters (additive, damped trend) on daily totals with a 7-day season; "
+             "intraday profile per weekday from the last 8 ordinary weeks"},
             {"alpha", f.params.alpha},
             {"beta", f.params.beta},
             {"gamma", f.params.gamma},
@@ -429,12 +440,16 @@ Result<PlanRequest> plan_request(const Json& plan) {
     }
   }
   if (auto s = f.text("start")) {
-    if (!parse_local_date(*s)) f.bad("start", "must be a date like 2026-12-01");
-    else req.start = *s;
+    if (!parse_local_date(*s))
+      f.bad("start", "must be a date like 2026-12-01");
+    else
+      req.start = *s;
   }
   auto& in = req.input;
-  if (auto x = f.number("aht_s")) in.aht_s = *x;
-  else f.bad("aht_s", "is required: the average handle time in seconds");
+  if (auto x = f.number("aht_s"))
+    in.aht_s = *x;
+  else
+    f.bad("aht_s", "is required: the average handle time in seconds");
   if (const Json* t = f.object("target")) {
     if (auto tg = target_of(*t, v, "target.")) in.target = *tg;
   } else {
@@ -493,8 +508,9 @@ Result<PlanResult> plan(store::Conn& conn, const PlanRequest& req, int64_t now) 
 Json to_json(const PlanResult& r) {
   const auto& in = r.request.input;
   auto target_json = [](const workforce::StaffingTarget& t) {
-    return t.service_level ? Json{{"service_level", *t.service_level}, {"threshold_s", t.threshold_s}}
-                           : Json{{"asa_s", *t.asa_s}};
+    return t.service_level
+               ? Json{{"service_level", *t.service_level}, {"threshold_s", t.threshold_s}}
+               : Json{{"asa_s", *t.asa_s}};
   };
   Json out = {{"start", local_date(r.first_day)},
               {"days", static_cast<int64_t>(in.volume.size()) / in.intervals_per_day},
@@ -508,7 +524,8 @@ Json to_json(const PlanResult& r) {
                 {"hours_per_fte_week", in.hours_per_fte_week}}},
               {"volume", rounded(in.volume)},
               {"source", r.forecast ? "forecast" : "given"},
-              {"forecast_accuracy", r.forecast ? accuracy_json(r.forecast->forecast.accuracy) : Json(nullptr)},
+              {"forecast_accuracy",
+               r.forecast ? accuracy_json(r.forecast->forecast.accuracy) : Json(nullptr)},
               {"base", workforce::to_json(r.base, in.intervals_per_day)},
               {"what_if", nullptr}};
   if (r.what_if) {
@@ -532,12 +549,18 @@ Result<workforce::PeakInput> peak_request(const Json& peak) {
   workforce::PeakInput in;
   Validation v;
   Fields f(peak, v);
-  if (auto x = f.number("current_agents")) in.current_agents = *x;
-  else f.bad("current_agents", "is required: productive agents (FTE) today");
-  if (auto x = f.number("required_at_peak")) in.required_at_peak = *x;
-  else f.bad("required_at_peak", "is required: agents (FTE) needed at the peak");
-  if (auto n = f.whole("weeks_to_peak")) in.weeks_to_peak = *n;
-  else if (!f.has("weeks_to_peak")) f.bad("weeks_to_peak", "is required: weeks from now to the peak");
+  if (auto x = f.number("current_agents"))
+    in.current_agents = *x;
+  else
+    f.bad("current_agents", "is required: productive agents (FTE) today");
+  if (auto x = f.number("required_at_peak"))
+    in.required_at_peak = *x;
+  else
+    f.bad("required_at_peak", "is required: agents (FTE) needed at the peak");
+  if (auto n = f.whole("weeks_to_peak"))
+    in.weeks_to_peak = *n;
+  else if (!f.has("weeks_to_peak"))
+    f.bad("weeks_to_peak", "is required: weeks from now to the peak");
   if (auto n = f.whole("training_weeks")) in.ramp.training_weeks = *n;
   if (auto x = f.number("monthly_attrition")) in.monthly_attrition = *x;
   if (const Json* ramp = f.array("ramp")) {

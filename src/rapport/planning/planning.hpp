@@ -40,10 +40,10 @@ struct ForecastQuery {
   std::optional<int64_t> group_id;
   int interval_minutes = 30;  // 15, 30 or 60
   std::string time_zone = "UTC";
-  int history_weeks = 12;     // 2 + holdout_weeks .. 104
-  int weeks = 4;              // forecast horizon, 1..26
-  int holdout_weeks = 2;      // 0..8
-  double level = 0.8;         // prediction interval coverage
+  int history_weeks = 12;  // 2 + holdout_weeks .. 104
+  int weeks = 4;           // forecast horizon, 1..26
+  int holdout_weeks = 2;   // 0..8
+  double level = 0.8;      // prediction interval coverage
   std::vector<HolidaySpec> holidays;
 };
 
@@ -60,8 +60,8 @@ struct History {
   int64_t first_local_day = 0;  // days since 1970-01-01 in the zone
   int days = 0;
   int intervals_per_day = 48;
-  int first_weekday = 0;        // 0 = Monday
-  std::vector<double> volume;   // days x intervals_per_day
+  int first_weekday = 0;       // 0 = Monday
+  std::vector<double> volume;  // days x intervals_per_day
 };
 
 // Arrivals per interval for the `history_weeks` whole local days before the local day of `now`.
@@ -84,7 +84,7 @@ struct PlanRequest {
   ForecastQuery forecast;
   std::optional<std::vector<double>> volume;  // given instead of a forecast from history
   std::optional<std::string> start;           // the given volume's first day, YYYY-MM-DD
-  workforce::PlanInput input;                 // aht, target, shrinkage, hours per FTE (volume set later)
+  workforce::PlanInput input;  // aht, target, shrinkage, hours per FTE (volume set later)
   workforce::WhatIf what_if;
 };
 

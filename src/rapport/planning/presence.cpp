@@ -23,11 +23,13 @@ bool can_read_presence(const domain::Principal& who) {
                                                who.rapport_role == domain::RapportRole::manager));
 }
 
-Result<Presence> set_presence(store::Tx& tx, const domain::Principal& who, const std::string& status) {
+Result<Presence> set_presence(store::Tx& tx, const domain::Principal& who,
+                              const std::string& status) {
   if (!who.is_staff()) return fail(Error::forbidden("only agents have a presence"));
   if (!valid_presence_status(status))
-    return fail(Error::field("status", "InvalidValue",
-                             "Status: must be online, away or offline (got '" + status.substr(0, 32) + "')"));
+    return fail(Error::field(
+        "status", "InvalidValue",
+        "Status: must be online, away or offline (got '" + status.substr(0, 32) + "')"));
   auto& conn = tx.conn();
   auto previous = conn.scalar_text(k_current, {who.user_id});
   if (!previous) return fail(previous.error());
@@ -46,7 +48,11 @@ Result<Presence> set_presence(store::Tx& tx, const domain::Principal& who, const
     return p;
   }
   if (auto r = conn.run(k_upsert, {who.user_id, status, now}); !r) return fail(r.error());
-  events::Event e{"agent.presence_changed", "user", who.user_id, who.user_id, who.token_id,
+  events::Event e{"agent.presence_changed",
+                  "user",
+                  who.user_id,
+                  who.user_id,
+                  who.token_id,
                   {{"status", status}, {"previous", prev}}};
   if (auto a = events::append(conn, e, now); !a) return fail(a.error());
   p.since = now;
@@ -57,7 +63,8 @@ Result<Presence> set_presence(store::Tx& tx, const domain::Principal& who, const
 Result<domain::Page<Presence>> list_presence(store::Conn& conn, const domain::Principal& who,
                                              const std::optional<std::string>& status,
                                              const domain::PageRequest& pr) {
-  if (!can_read_presence(who)) return fail(Error::forbidden("team leads, managers and admins read presence"));
+  if (!can_read_presence(who))
+    return fail(Error::forbidden("team leads, managers and admins read presence"));
   if (status && !valid_presence_status(*status))
     return fail(Error::invalid("status must be online, away or offline"));
   const std::string from =

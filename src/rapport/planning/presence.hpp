@@ -32,7 +32,8 @@ bool can_read_presence(const domain::Principal& who);
 
 // The caller's own presence. Errors: not an agent or admin (403), a status other than
 // online | away | offline (422 naming the value).
-Result<Presence> set_presence(store::Tx& tx, const domain::Principal& who, const std::string& status);
+Result<Presence> set_presence(store::Tx& tx, const domain::Principal& who,
+                              const std::string& status);
 
 // Every active agent and admin, by id, with their presence; `status` filters.
 Result<domain::Page<Presence>> list_presence(store::Conn& conn, const domain::Principal& who,

@@ -25,7 +25,9 @@ constexpr std::array<double, 6> k_gammas{0.05, 0.1, 0.2, 0.3, 0.5, 0.7};
 // phi = 1 first: on a tie (a series the model fits exactly) the undamped trend wins.
 constexpr std::array<double, 4> k_phis{1.0, 0.98, 0.95, 0.9};
 
-int weekday_of(int first_weekday, int day) { return (first_weekday + day) % 7; }
+int weekday_of(int first_weekday, int day) {
+  return (first_weekday + day) % 7;
+}
 
 struct State {
   double level = 0, trend = 0;
@@ -86,9 +88,8 @@ double run(const std::vector<double>& daily, const std::vector<bool>& missing, i
 
 // Each weekday's share of its volume per interval, over its last k_profile_weeks ordinary days
 // before `end_day`. A weekday with no volume at all gets an even spread.
-std::vector<std::vector<double>> profiles_of(const std::vector<double>& history, int m,
-                                             int end_day, const std::vector<bool>& missing,
-                                             int first_weekday) {
+std::vector<std::vector<double>> profiles_of(const std::vector<double>& history, int m, int end_day,
+                                             const std::vector<bool>& missing, int first_weekday) {
   std::vector<std::vector<double>> prof(7, std::vector<double>(static_cast<std::size_t>(m), 0));
   std::array<int, 7> used{};
   std::array<double, 7> total{};
@@ -132,12 +133,14 @@ std::vector<DayForecast> forecast_days(const DailyFit& fit, int last_day, int fi
   return out;
 }
 
-Error invalid(const std::string& msg) { return Error::invalid(msg); }
+Error invalid(const std::string& msg) {
+  return Error::invalid(msg);
+}
 
 Status validate(const ForecastInput& in) {
   if (in.intervals_per_day < 1 || in.intervals_per_day > k_max_intervals_per_day)
-    return fail(detail::must_be("intervals_per_day", "a whole number from 1 to 288",
-                                in.intervals_per_day));
+    return fail(
+        detail::must_be("intervals_per_day", "a whole number from 1 to 288", in.intervals_per_day));
   if (in.history.size() % static_cast<std::size_t>(in.intervals_per_day) != 0)
     return fail(invalid("history must be whole days of " + std::to_string(in.intervals_per_day) +
                         " intervals (got " + std::to_string(in.history.size()) + " intervals)"));
@@ -157,11 +160,12 @@ Status validate(const ForecastInput& in) {
   if (in.holdout_weeks < 0 || in.holdout_weeks > k_max_holdout_weeks)
     return fail(detail::must_be("holdout_weeks", "a whole number from 0 to 8", in.holdout_weeks));
   if (!(in.interval_level >= 0.5 && in.interval_level <= 0.99))
-    return fail(detail::must_be("interval level", "a fraction from 0.5 to 0.99", in.interval_level));
+    return fail(
+        detail::must_be("interval level", "a fraction from 0.5 to 0.99", in.interval_level));
   const int needed = k_min_fit_days + 7 * in.holdout_weeks;
   if (days < needed) {
-    std::string msg = "forecast needs at least " + std::to_string(k_min_fit_days) +
-                      " days of history";
+    std::string msg =
+        "forecast needs at least " + std::to_string(k_min_fit_days) + " days of history";
     if (in.holdout_weeks > 0)
       msg += " before the " + std::to_string(in.holdout_weeks) + " held-out week" +
              (in.holdout_weeks == 1 ? "" : "s") + ", i.e. " + std::to_string(needed) + " days";
@@ -178,8 +182,8 @@ Status validate(const ForecastInput& in) {
     if (!std::isfinite(h.factor) || h.factor < 0 || h.factor > 100)
       return fail(detail::must_be("holiday factor", "a number from 0 to 100", h.factor));
     if (h.like_weekday && (*h.like_weekday < 0 || *h.like_weekday > 6))
-      return fail(detail::must_be("holiday like_weekday", "0 (Monday) to 6 (Sunday)",
-                                  *h.like_weekday));
+      return fail(
+          detail::must_be("holiday like_weekday", "0 (Monday) to 6 (Sunday)", *h.like_weekday));
   }
   return {};
 }

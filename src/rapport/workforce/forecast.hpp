@@ -6,11 +6,11 @@
 //       level_t  = alpha (y_t - season_{t-7}) + (1 - alpha) (level_{t-1} + phi trend_{t-1})
 //       trend_t  = beta (level_t - level_{t-1}) + (1 - beta) phi trend_{t-1}
 //       season_t = gamma (y_t - level_t) + (1 - gamma) season_{t-7}
-//     forecast h days ahead = level + (phi + ... + phi^h) trend + season of that weekday, at least 0.
-//     Additive (not multiplicative) so that days with no contacts at all (a closed Sunday) need no
-//     division by a zero season. alpha, beta, gamma and phi are chosen from a fixed grid (below) by
-//     the smallest sum of squared one-day-ahead errors, so fitting costs a bounded
-//     k_grid_size x days steps.
+//     forecast h days ahead = level + (phi + ... + phi^h) trend + season of that weekday, at least
+//     0. Additive (not multiplicative) so that days with no contacts at all (a closed Sunday) need
+//     no division by a zero season. alpha, beta, gamma and phi are chosen from a fixed grid (below)
+//     by the smallest sum of squared one-day-ahead errors, so fitting costs a bounded k_grid_size x
+//     days steps.
 //  2. Each weekday has an intraday profile: the share of that weekday's volume in each interval,
 //     summed over its last k_profile_weeks ordinary (non-holiday) occurrences. An interval's
 //     forecast is the day's forecast total x its share.
@@ -27,8 +27,8 @@
 //     are forecast and compared interval by interval (holidays left out). MAPE averages
 //     |F - A| / A over intervals with A > 0 only (A = 0 has no percentage error; the count left out
 //     is reported); sMAPE averages |F - A| / ((|A| + |F|) / 2) over all intervals, a term being 0
-//     when A = F = 0; WAPE is sum |F - A| / sum A. The forecast itself is then refitted on the whole
-//     history.
+//     when A = F = 0; WAPE is sum |F - A| / sum A. The forecast itself is then refitted on the
+//     whole history.
 //
 // The series is in the plan's local time: day d of the history is intervals
 // [d * intervals_per_day, (d + 1) * intervals_per_day) and its weekday is
@@ -58,9 +58,9 @@ struct Holiday {
 struct ForecastInput {
   std::vector<double> history;  // contacts per interval, whole days, oldest first, each >= 0
   int intervals_per_day = 48;
-  int first_weekday = 0;    // weekday of history day 0, 0 = Monday .. 6 = Sunday
-  int horizon_days = 28;    // days to forecast after the history
-  int holdout_weeks = 2;    // recent weeks held out to measure accuracy (0: none)
+  int first_weekday = 0;        // weekday of history day 0, 0 = Monday .. 6 = Sunday
+  int horizon_days = 28;        // days to forecast after the history
+  int holdout_weeks = 2;        // recent weeks held out to measure accuracy (0: none)
   double interval_level = 0.8;  // prediction interval coverage, in [0.5, 0.99]
   std::vector<Holiday> holidays;
 };
@@ -70,23 +70,23 @@ struct HoltWintersParams {
 };
 
 struct Accuracy {
-  int weeks = 0;                // held-out weeks compared
-  int intervals = 0;            // intervals compared (holidays left out)
+  int weeks = 0;                  // held-out weeks compared
+  int intervals = 0;              // intervals compared (holidays left out)
   int zero_actual_intervals = 0;  // intervals with no contacts: left out of MAPE only
-  std::optional<double> mape;   // fraction (0.12 = 12 %); none when every actual was 0
-  double smape = 0;             // fraction in [0, 2]
-  std::optional<double> wape;   // sum |F - A| / sum A; none when sum A = 0
+  std::optional<double> mape;     // fraction (0.12 = 12 %); none when every actual was 0
+  double smape = 0;               // fraction in [0, 2]
+  std::optional<double> wape;     // sum |F - A| / sum A; none when sum A = 0
 };
 
 struct Forecast {
-  std::vector<double> volume;  // horizon_days x intervals_per_day, contacts per interval
+  std::vector<double> volume;        // horizon_days x intervals_per_day, contacts per interval
   std::vector<double> lower, upper;  // the prediction interval at `level`
   double level = 0.8;
-  HoltWintersParams params;    // fitted on the whole history
+  HoltWintersParams params;                   // fitted on the whole history
   std::vector<std::vector<double>> profiles;  // [weekday][interval] shares, each row sums to 1
-  std::optional<Accuracy> accuracy;  // when holdout_weeks > 0
-  double dispersion = 0;       // variance / mean of the one-day-ahead interval residuals
-  int fitted_days = 0;         // history days used for the final fit (holidays included)
+  std::optional<Accuracy> accuracy;           // when holdout_weeks > 0
+  double dispersion = 0;  // variance / mean of the one-day-ahead interval residuals
+  int fitted_days = 0;    // history days used for the final fit (holidays included)
 };
 
 // Errors (Error::invalid, naming the field): a history that is not whole days, negative or
@@ -98,8 +98,8 @@ Result<Forecast> forecast_volume(const ForecastInput& input);
 // The Holt-Winters state after a fit, for tests and for the accuracy above.
 struct DailyFit {
   HoltWintersParams params;
-  double sse = 0;             // sum of squared one-day-ahead errors over ordinary days
-  double sigma2 = 0;          // sse / (ordinary days - 1)
+  double sse = 0;                // sum of squared one-day-ahead errors over ordinary days
+  double sigma2 = 0;             // sse / (ordinary days - 1)
   std::vector<double> one_step;  // one-day-ahead forecast of each day (the fitted values)
   double level = 0, trend = 0;
   std::vector<double> season;  // by weekday, 0 = Monday

@@ -44,14 +44,15 @@ Status validate(const PlanInput& in) {
                                std::to_string(in.volume.size()) + ")"));
   for (std::size_t i = 0; i < in.volume.size(); ++i)
     if (!std::isfinite(in.volume[i]) || in.volume[i] < 0)
-      return fail(must_be("volume[" + std::to_string(i) + "]", "a finite count >= 0", in.volume[i]));
+      return fail(
+          must_be("volume[" + std::to_string(i) + "]", "a finite count >= 0", in.volume[i]));
   if (auto ok = detail::check_aht(in.aht_s); !ok) return ok;
   if (auto ok = check_target(in.target); !ok) return ok;
   if (auto ok = check_shrinkage(in.shrinkage); !ok) return ok;
   if (!std::isfinite(in.hours_per_fte_week) || in.hours_per_fte_week <= 0 ||
       in.hours_per_fte_week > 168)
-    return fail(must_be("hours per FTE week", "a number of hours > 0 and <= 168",
-                        in.hours_per_fte_week));
+    return fail(
+        must_be("hours per FTE week", "a number of hours > 0 and <= 168", in.hours_per_fte_week));
   return {};
 }
 
@@ -101,8 +102,8 @@ Result<Plan> staffing_plan(const PlanInput& in) {
 
 Result<PlanInput> apply_what_if(const PlanInput& in, const WhatIf& w) {
   if (!std::isfinite(w.volume_change) || w.volume_change <= -1 || w.volume_change > 10)
-    return fail(must_be("volume change", "a fraction > -1 (-100 %) and <= 10 (+1000 %)",
-                        w.volume_change));
+    return fail(
+        must_be("volume change", "a fraction > -1 (-100 %) and <= 10 (+1000 %)", w.volume_change));
   if (!std::isfinite(w.aht_change_s))
     return fail(must_be("AHT change", "a finite number of seconds", w.aht_change_s));
   if (in.aht_s + w.aht_change_s <= 0)
@@ -136,8 +137,10 @@ Result<PeakPlan> peak_plan(const PeakInput& in) {
       return fail(must_be("ramp month " + std::to_string(i + 1), "a fraction > 0 and <= 1",
                           r.productivity[i]));
   if (r.training_weeks < 0 || r.training_weeks > 52)
-    return fail(must_be("training_weeks", "a whole number of weeks from 0 to 52", r.training_weeks));
-  if (!std::isfinite(in.monthly_attrition) || in.monthly_attrition < 0 || in.monthly_attrition > 0.5)
+    return fail(
+        must_be("training_weeks", "a whole number of weeks from 0 to 52", r.training_weeks));
+  if (!std::isfinite(in.monthly_attrition) || in.monthly_attrition < 0 ||
+      in.monthly_attrition > 0.5)
     return fail(must_be("monthly attrition", "a fraction from 0 to 0.5", in.monthly_attrition));
   if (!std::isfinite(in.current_agents) || in.current_agents < 0 || in.current_agents > 1e6)
     return fail(must_be("current agents", "a number from 0 to 1,000,000", in.current_agents));

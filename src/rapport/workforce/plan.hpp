@@ -29,10 +29,10 @@ inline constexpr double k_weeks_per_month = 365.25 / 12 / 7;
 struct PlanInput {
   std::vector<double> volume;  // contacts offered per interval, >= 0, whole days
   int intervals_per_day = 48;
-  double aht_s = 0;                 // > 0
-  StaffingTarget target;            // a service level or an ASA (exactly one)
-  double shrinkage = 0;             // in [0, 1)
-  double hours_per_fte_week = 40;   // (0, 168]
+  double aht_s = 0;                // > 0
+  StaffingTarget target;           // a service level or an ASA (exactly one)
+  double shrinkage = 0;            // in [0, 1)
+  double hours_per_fte_week = 40;  // (0, 168]
 };
 
 struct WhatIf {
@@ -54,7 +54,7 @@ struct Plan {
                                     // scaled to 7 days
   double fte = 0;                   // scheduled agent-hours per week on average / hours per FTE
   int peak_required = 0, peak_scheduled = 0;
-  std::size_t peak_interval = 0;    // first interval with the peak scheduled count
+  std::size_t peak_interval = 0;  // first interval with the peak scheduled count
 };
 
 // Errors: Error::invalid naming the field (volume index, aht, target, shrinkage, hours per FTE),
@@ -85,10 +85,10 @@ struct PeakInput {
 };
 
 struct HireOption {
-  int start_week = 0;          // weeks from now when the new hires start (training begins)
-  double productivity = 0;     // of each hire at the peak, from the ramp
-  double retained = 1;         // share of the hires still there at the peak
-  int hires = 0;               // to close the gap
+  int start_week = 0;       // weeks from now when the new hires start (training begins)
+  double productivity = 0;  // of each hire at the peak, from the ramp
+  double retained = 1;      // share of the hires still there at the peak
+  int hires = 0;            // to close the gap
 };
 
 struct PeakPlan {
@@ -98,8 +98,8 @@ struct PeakPlan {
   // week has passed (then `late` and the recommendation is to start now).
   int latest_full_ramp_start_week = 0;
   bool late = false;
-  HireOption recommended;            // start at the latest full-ramp week (or now, when late)
-  std::vector<HireOption> options;   // every start week from now to the last useful one
+  HireOption recommended;           // start at the latest full-ramp week (or now, when late)
+  std::vector<HireOption> options;  // every start week from now to the last useful one
 };
 
 Result<PeakPlan> peak_plan(const PeakInput& input);

@@ -30,8 +30,8 @@ PlanInput textbook_week(double volume = 100) {
 TEST(StaffingPlan, TextbookIntervalsAndFte) {
   const auto p = staffing_plan(textbook_week()).value();
   ASSERT_EQ(p.required.size(), 336u);
-  EXPECT_EQ(p.required[0], 14);  // 10 erlangs, 80/20
-  EXPECT_EQ(p.scheduled[0], 20); // 14 / 0.7
+  EXPECT_EQ(p.required[0], 14);   // 10 erlangs, 80/20
+  EXPECT_EQ(p.scheduled[0], 20);  // 14 / 0.7
   EXPECT_DOUBLE_EQ(p.traffic[0], 10);
   EXPECT_DOUBLE_EQ(p.required_agent_hours, 14 * 0.5 * 336);
   EXPECT_DOUBLE_EQ(p.scheduled_agent_hours, 20 * 0.5 * 336);
@@ -44,7 +44,8 @@ TEST(StaffingPlan, TextbookIntervalsAndFte) {
 
 TEST(StaffingPlan, EveryIntervalMatchesTheCalculator) {
   auto in = textbook_week();
-  for (std::size_t i = 0; i < in.volume.size(); ++i) in.volume[i] = static_cast<double>(i % 48) * 7.5;
+  for (std::size_t i = 0; i < in.volume.size(); ++i)
+    in.volume[i] = static_cast<double>(i % 48) * 7.5;
   in.hours_per_fte_week = 37.5;
   const auto p = staffing_plan(in).value();
   double hours = 0;
@@ -163,7 +164,7 @@ TEST(PeakPlan, HireAtTheLatestWeekThatFinishesTheRamp) {
   EXPECT_EQ(p.recommended.start_week, 8);
   EXPECT_EQ(p.recommended.productivity, 1);
   EXPECT_EQ(p.recommended.hires, 30);
-  ASSERT_EQ(p.options.size(), 23u);  // weeks 0 .. 22 (training ends by the peak)
+  ASSERT_EQ(p.options.size(), 23u);           // weeks 0 .. 22 (training ends by the peak)
   EXPECT_EQ(p.options[9].productivity, 0.8);  // a week later: still in tenure month 3
   EXPECT_EQ(p.options[9].hires, 38);          // ceil(30 / 0.8)
   EXPECT_EQ(p.options[22].productivity, 0.6);
