@@ -135,4 +135,44 @@ describe('workforce UI', { timeout: 180_000 }, () => {
       await expectText(page.getByTestId('error'), 'at least 14 days of history before the 2 held-out weeks');
     });
   });
+  test('a schedule import shows every bad line, then imports; the people report shows absenteeism', async (t) => {
+    const created = await server.request('POST', '/api/v2/users.json', { body: { user: { name: 'Pia People', email: 'pia@example.com', role: 'agent' } } });
+    assert.equal(created.status, 201, created.text);
+    const pia = created.body.user.id;
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const after = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+    const header = 'email,starts_at,ends_at,activity';
+    const good = `pia@example.com,${tomorrow}T09:00:00Z,${tomorrow}T13:00:00Z,work`;
+    await withPage(t, async (page) => {
+      await signIn(page);
+      await page.goto('/#/workforce');
+      const upload = async (text) => {
+        await page.getByTestId('schedule-file').setInputFiles({ name: 'schedule.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+        await page.getByTestId('schedule-submit').click();
+      };
+      await upload([header, good, `nobody@example.com,${tomorrow}T09:00:00Z,${tomorrow}T13:00:00Z,work`, `pia@example.com,${tomorrow}T14:00:00Z,${tomorrow}T13:00:00Z,work`].join('\n'));
+      const error = page.getByTestId('schedule-result').getByTestId('error');
+      await expectText(error, 'Nothing was imported');
+      await expectText(error.locator('li').nth(0), "line 3: no active agent has the email 'nobody@example.com'");
+      await expectText(error.locator('li').nth(1), 'line 4: ends_at must be after starts_at');
+      const none = await server.request('GET', `/api/v2/workforce/shifts?from=${tomorrow}&to=${after}`);
+      assert.deepEqual(none.body.shifts, []);
+
+      await upload(`${header}\n${good}\n`);
+      await expectText(page.getByTestId('schedule-imported'), 'Imported 1 shifts.');
+
+      // Sick for the last hour: 1 of 4 paid hours.
+      const absence = await server.request('POST', '/api/v2/workforce/absences', {
+        body: { absence: { user_id: pia, starts_at: `${tomorrow}T12:00:00Z`, ends_at: `${tomorrow}T13:00:00Z`, planned: false } },
+      });
+      assert.equal(absence.status, 201, absence.text);
+      await page.getByTestId('people-from').fill(tomorrow);
+      await page.getByTestId('people-to').fill(after);
+      await page.getByTestId('people-submit').click();
+      const row = page.locator('[data-testid="people-row"][data-name="Pia People"]');
+      await expectText(row, '25.0 %');
+      await expectText(row.getByTestId('people-adherence'), '0.0 %');
+    });
+  });
 });
+

@@ -328,11 +328,152 @@ function forecastAndPlan(canPlan: boolean): HTMLElement {
   );
 }
 
+
+// ---- people: schedule import, absences and adherence ----------------------------------------------
+
+interface PeopleRow {
+  user_id?: number | null;
+  team_lead_id?: number | null;
+  group_id?: number | null;
+  site_id?: number | null;
+  name: string;
+  agents: number;
+  paid_hours: number;
+  available_hours: number;
+  online_hours: number;
+  unplanned_absence_hours: number;
+  planned_absence_hours: number;
+  absenteeism: number | null;
+  shrinkage: number | null;
+  adherence: number | null;
+  handled: number;
+  utilization: number | null;
+  tenure_month?: number | null;
+  ramp_target?: number | null;
+  span_of_control?: number | null;
+}
+
+function scheduleImport(): HTMLElement {
+  const file = h('input', { type: 'file', accept: '.csv,text/csv', testid: 'schedule-file' });
+  const out = h('div', { 'aria-live': 'polite', testid: 'schedule-result' });
+  const form = h(
+    'form',
+    { class: 'filters compact', 'aria-label': 'Import a schedule', testid: 'schedule-form' },
+    field('Schedule CSV (email,starts_at,ends_at,activity)', file),
+    h('button', { type: 'submit', testid: 'schedule-submit' }, 'Import'),
+  );
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const chosen = file.files?.[0];
+    if (!chosen) {
+      replaceChildren(out, errorBox('Choose a CSV file first.'));
+      return;
+    }
+    replaceChildren(out, loading('Importing…'));
+    chosen
+      .text()
+      .then((text) => request<{ imported: number }>('POST', '/api/v2/workforce/schedules/import', { body: text, raw: true }))
+      .then(
+        (r) => replaceChildren(out, h('p', { role: 'status', testid: 'schedule-imported' }, `Imported ${r.imported} shifts.`)),
+        (err) => {
+          if (err instanceof ApiError && err.status === 422) {
+            // One line per bad row, in file order, so the planner can fix the file in one pass.
+            const details = (err.body as { details?: Record<string, Array<{ description: string }>> } | null)?.details ?? {};
+            const lines = Object.entries(details)
+              .sort(([a], [b]) => Number(a.replace(/\D/g, '')) - Number(b.replace(/\D/g, '')))
+              .flatMap(([, problems]) => problems.map((p) => p.description));
+            replaceChildren(out, errorBox('Nothing was imported: fix these rows and try again.', ...lines));
+          } else replaceChildren(out, problem(err));
+        },
+      );
+  });
+  return h('div', null, h('h3', null, 'Import a schedule'), form, out);
+}
+
+function peopleReport(): HTMLElement {
+  const today = new Date().toISOString().slice(0, 10);
+  const weekAgo = new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10);
+  const from = h('input', { type: 'date', testid: 'people-from', props: { value: weekAgo } });
+  const to = h('input', { type: 'date', testid: 'people-to', props: { value: today } });
+  const by = h(
+    'select',
+    { testid: 'people-by' },
+    h('option', { value: 'agent' }, 'Agent'),
+    h('option', { value: 'team_lead' }, 'Team lead'),
+    h('option', { value: 'group' }, 'Group'),
+    h('option', { value: 'site' }, 'Site'),
+  );
+  const out = h('div', { 'aria-live': 'polite' });
+  const run = (): void => {
+    replaceChildren(out, loading('Loading…'));
+    const q = queryString([['from', from.value], ['to', to.value], ['by', by.value]]);
+    request<{ people: { rows: PeopleRow[] } }>('GET', `/api/v2/workforce/reports/people${q}`).then(
+      ({ people }) => {
+        const agentView = by.value === 'agent';
+        const cols = ['Name', 'Paid h', 'Absent (unplanned) h', 'Absenteeism', 'Shrinkage', 'Adherence', 'Handled', 'Utilization',
+          ...(agentView ? ['Ramp target'] : []), ...(by.value === 'team_lead' ? ['Span of control'] : [])];
+        replaceChildren(
+          out,
+          h(
+            'table',
+            { class: 'data', testid: 'people-table' },
+            h('thead', null, h('tr', null, ...cols.map((c) => h('th', { scope: 'col' }, c)))),
+            h(
+              'tbody',
+              null,
+              ...people.rows.map((r) =>
+                h(
+                  'tr',
+                  { testid: 'people-row', 'data-name': r.name },
+                  h('td', null, r.name),
+                  h('td', null, r.paid_hours.toFixed(1)),
+                  h('td', null, r.unplanned_absence_hours.toFixed(1)),
+                  h('td', null, pct(r.absenteeism)),
+                  h('td', null, pct(r.shrinkage)),
+                  h('td', { testid: 'people-adherence' }, pct(r.adherence)),
+                  h('td', null, String(r.handled)),
+                  h('td', null, pct(r.utilization)),
+                  agentView ? h('td', null, pct(r.ramp_target, 0)) : null,
+                  by.value === 'team_lead' ? h('td', null, r.span_of_control === null || r.span_of_control === undefined ? '—' : String(r.span_of_control)) : null,
+                ),
+              ),
+            ),
+          ),
+        );
+      },
+      (err) => replaceChildren(out, problem(err)),
+    );
+  };
+  const form = h(
+    'form',
+    { class: 'filters compact', 'aria-label': 'People report period', testid: 'people-form' },
+    field('From', from),
+    field('To', to),
+    field('By', by),
+    h('button', { type: 'submit', testid: 'people-submit' }, 'Show'),
+  );
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    run();
+  });
+  return h('div', null, h('h3', null, 'Absence, shrinkage and adherence'), form, out);
+}
+
+function peopleSection(canImport: boolean): HTMLElement {
+  return h(
+    'section',
+    { class: 'wf-section', 'aria-labelledby': 'wf-people' },
+    h('h2', { id: 'wf-people' }, 'People'),
+    canImport ? scheduleImport() : null,
+    peopleReport(),
+  );
+}
+
 export function renderWorkforce(container: HTMLElement, ctx: RouteContext): void {
   setTitle('Workforce');
   if (!plansWorkforce(ctx.session.user)) {
     replaceChildren(container, h('h1', null, 'Workforce'), errorBox('Workforce planning is for team leads, managers and admins.'));
     return;
   }
-  replaceChildren(container, h('div', { class: 'page-head' }, h('h1', { tabindex: -1 }, 'Workforce')), calculator(), forecastAndPlan(plans(ctx.session.user)));
+  replaceChildren(container, h('div', { class: 'page-head' }, h('h1', { tabindex: -1 }, 'Workforce')), calculator(), forecastAndPlan(plans(ctx.session.user)), peopleSection(plans(ctx.session.user)));
 }
