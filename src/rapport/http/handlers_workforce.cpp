@@ -1,6 +1,7 @@
 // Workforce: the staffing calculator (the same inputs and output as `rapport staff --format
-// json`), forecasts and staffing plans from the ticket history, peak hiring plans, and agent
-// presence.
+// json`), forecasts and staffing plans from the ticket history, peak hiring plans, agent
+// presence, schedules (CSV and JSON), absences and the people report. docs/api.md has the
+// contract, docs/workforce.md the methods.
 #include <rapport/base/time.hpp>
 #include <rapport/http/handler_util.hpp>
 #include <rapport/planning/people.hpp>
