@@ -12,6 +12,8 @@
 #include <vector>
 
 #include <rapport/workforce/erlang.hpp>
+#include <rapport/workforce/forecast.hpp>
+#include <rapport/workforce/plan.hpp>
 #include <rapport/workforce/staffing.hpp>
 
 namespace wf = rapport::workforce;
@@ -181,6 +183,55 @@ void BM_StaffingPlan4WeeksTables(benchmark::State& state) {
       static_cast<double>(state.iterations()) * k_plan_intervals, benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_StaffingPlan4WeeksTables)->Unit(benchmark::kMillisecond);
+
+// The same plan through workforce::staffing_plan, one call per queue (validation, per-interval
+// Erlang C solve, shrinkage, agent-hours, FTE per week): what POST /api/v2/workforce/plans computes.
+// Compare with BM_StaffingPlan4Weeks, the bare solve loop over the same 53,760 intervals.
+void BM_WorkforcePlan4Weeks20Queues(benchmark::State& state) {
+  const auto qs = make_queues();
+  const auto forecast = make_forecast(qs);
+  std::vector<wf::PlanInput> inputs(k_queues);
+  for (int q = 0; q < k_queues; ++q) {
+    auto& in = inputs[q];
+    in.intervals_per_day = k_intervals_per_day;
+    in.aht_s = qs[q].aht_s;
+    in.target.service_level = qs[q].target;
+    in.target.threshold_s = qs[q].threshold_s;
+    in.shrinkage = qs[q].shrinkage;
+    for (std::size_t i = q; i < forecast.size(); i += k_queues) in.volume.push_back(forecast[i]);
+  }
+  double fte = 0;
+  for (auto _ : state) {
+    fte = 0;
+    for (const auto& in : inputs) fte += wf::staffing_plan(in).value().fte;
+    sink(fte);
+  }
+  state.counters["intervals"] = k_plan_intervals;
+  state.counters["fte"] = fte;
+  state.counters["intervals_per_s"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * k_plan_intervals, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_WorkforcePlan4Weeks20Queues)->Unit(benchmark::kMillisecond);
+
+// One forecast: 12 weeks of 15-minute history (8,064 intervals, Poisson-like wobble), 4 weeks
+// ahead, 2 weeks held out for accuracy: two grid fits of 960 parameter sets each.
+void BM_Forecast12Weeks15Min(benchmark::State& state) {
+  wf::ForecastInput in;
+  in.intervals_per_day = k_intervals_per_day;
+  in.horizon_days = 28;
+  in.holdout_weeks = 2;
+  for (int d = 0; d < 84; ++d)
+    for (int k = 0; k < k_intervals_per_day; ++k) {
+      const double h = k / 4.0;
+      const double curve = 0.02 + std::exp(-0.5 * std::pow((h - 10) / 2.0, 2));
+      in.history.push_back(std::floor(40 * curve * ((d % 7) >= 5 ? 0.4 : 1.0) + ((d * 31 + k * 17) % 7)));
+    }
+  for (auto _ : state) {
+    auto f = wf::forecast_volume(in);
+    sink(f.value().volume[0]);
+  }
+}
+BENCHMARK(BM_Forecast12Weeks15Min)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

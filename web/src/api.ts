@@ -115,6 +115,8 @@ export function localPath(url: string): string {
 
 interface RequestOptions {
   body?: unknown;
+  /** Send `body` (a string) as is, as text/csv, instead of as JSON. */
+  raw?: boolean;
   /** Don't treat a 401 as an expired session (the login and session probes expect it). */
   expect401?: boolean;
 }
@@ -124,7 +126,7 @@ const TIMEOUT_MS = 30_000;
 export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
   // X-Requested-With tells the server not to send a Basic challenge (no browser login pop-up).
   const headers: Record<string, string> = { Accept: 'application/json', 'X-Requested-With': 'XMLHttpRequest' };
-  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (options.body !== undefined) headers['Content-Type'] = options.raw ? 'text/csv; charset=utf-8' : 'application/json';
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
 
   const controller = new AbortController();
@@ -134,7 +136,7 @@ export async function request<T>(method: string, path: string, options: RequestO
     response = await fetch(path, {
       method,
       headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body: options.body === undefined ? undefined : options.raw ? String(options.body) : JSON.stringify(options.body),
       credentials: 'same-origin',
       cache: 'no-store',
       signal: controller.signal,

@@ -14,6 +14,7 @@ import { Router } from './router';
 import { renderTicket } from './ticket';
 import { renderTickets } from './tickets';
 import { errorBox, loading, messageOf } from './ui';
+import { plansWorkforce, renderWorkforce } from './workforce';
 
 const root = document.getElementById('app') as HTMLElement;
 const router = new Router()
@@ -24,7 +25,8 @@ const router = new Router()
   .add('/leaderboard', renderLeaderboard)
   .add('/recovery', renderRecovery)
   .add('/recovery/:id', renderCase)
-  .add('/rewards', renderRewards);
+  .add('/rewards', renderRewards)
+  .add('/workforce', renderWorkforce);
 
 let session: Session | null = null;
 let generation = 0;
@@ -59,6 +61,7 @@ const NAV: NavItem[] = [
   { href: '#/leaderboard', label: 'Leaderboard', testid: 'nav-leaderboard', show: (u) => u.role === 'agent' || u.role === 'admin' },
   { href: '#/recovery', label: 'Recovery', testid: 'nav-recovery', show: seesAllFeedback },
   { href: '#/rewards', label: 'Rewards', testid: 'nav-rewards', show: managesRewards },
+  { href: '#/workforce', label: 'Workforce', testid: 'nav-workforce', show: plansWorkforce },
 ];
 
 function navigate(hash: string): void {

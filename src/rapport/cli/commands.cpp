@@ -2,11 +2,15 @@
 
 #include <chrono>
 #include <cmath>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 
+#include <rapport/accounts/users.hpp>
 #include <rapport/demo/seed.hpp>
+#include <rapport/planning/people.hpp>
 #include <rapport/store/store.hpp>
 #include <rapport/workforce/parse.hpp>
 #include <rapport/workforce/staffing.hpp>
@@ -31,6 +35,8 @@ SeedArgs g_seed;
 StaffArgs g_staff;
 CLI::App* g_seed_cmd = nullptr;
 CLI::App* g_staff_cmd = nullptr;
+CLI::App* g_schedules_import_cmd = nullptr;
+std::string g_schedule_file;
 
 int fail_with(const Error& e) {
   std::cerr << "rapport: " << e.message << "\n";
@@ -78,6 +84,37 @@ int run_staff() {
   return 0;
 }
 
+// `rapport schedules import FILE`: the same checks as the API; every bad line is printed and
+// nothing is imported unless the whole file is clean.
+int run_schedules_import(const std::string& db) {
+  std::ifstream in(g_schedule_file, std::ios::binary);
+  if (!in) return fail_with(Error::invalid("cannot read " + g_schedule_file));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (text.str().size() > 16 * 1024 * 1024) return fail_with(Error::invalid(g_schedule_file + " is larger than 16 MiB"));
+  store::StoreOptions so;
+  so.read_connections = 1;
+  auto st = store::Store::open(db, so);
+  if (!st) return fail_with(st.error());
+  auto shifts = (*st)->read([&](store::Conn& c) { return planning::parse_schedule_csv(c, text.str()); });
+  if (!shifts) {
+    std::cerr << "rapport: " << g_schedule_file << ": " << shifts.error().message << "\n";
+    for (const auto& [where, problems] : shifts.error().details)
+      for (const auto& p : problems) std::cerr << "  " << p.description << "\n";
+    return 2;
+  }
+  int imported = 0;
+  auto w = (*st)->writer().run([&](store::Tx& tx) -> Status {
+    auto n = planning::import_shifts(tx, accounts::system_principal(), *shifts);
+    if (!n) return fail(n.error());
+    imported = *n;
+    return {};
+  });
+  if (!w) return fail_with(w.error());
+  std::cout << "imported " << imported << " shifts from " << g_schedule_file << "\n";
+  return 0;
+}
+
 }  // namespace
 
 void register_extra_commands(CLI::App& app, std::string& db) {
@@ -102,12 +139,20 @@ void register_extra_commands(CLI::App& app, std::string& db) {
   g_staff_cmd->add_option("--concurrency", g_staff.args.concurrency, "chats per agent (chat only)");
   g_staff_cmd->add_option("--rows", g_staff.args.rows, "rows shown on each side of the answer")->capture_default_str();
   g_staff_cmd->add_option("--format", g_staff.format, "table, json or csv")->capture_default_str();
+
+  auto* schedules = app.add_subcommand("schedules", "Agent schedules (shifts)");
+  schedules->require_subcommand(1);
+  g_schedules_import_cmd = schedules->add_subcommand(
+      "import", "Import shifts from a CSV file (email,starts_at,ends_at,activity); nothing is imported unless every row is valid");
+  g_schedules_import_cmd->add_option("FILE", g_schedule_file, "the CSV file")->required();
+  g_schedules_import_cmd->add_option("--db", db, "SQLite database")->capture_default_str();
 }
 
 int run_extra_commands(CLI::App& app, const std::string& db) {
   (void)app;
   if (g_seed_cmd && g_seed_cmd->parsed()) return run_seed(db);
   if (g_staff_cmd && g_staff_cmd->parsed()) return run_staff();
+  if (g_schedules_import_cmd && g_schedules_import_cmd->parsed()) return run_schedules_import(db);
   std::cerr << "rapport: unknown command\n";
   return 2;
 }
