@@ -14,10 +14,12 @@ the server runs:
 
     {"rcpt": {"someone@example.test": "550 5.1.1 No such user"},   # per recipient (lower case)
      "data": "451 4.3.0 Try again later",                           # after the message, for all
-     "discard": false}                                              # accept but do not record
+     "discard": false,                                              # accept but do not record
+     "auth": "user:password"}                                       # replaces --auth's credentials
 
 With --auth, every message needs AUTH PLAIN/LOGIN with those credentials first (over plain text
-on loopback: this is a test server). Prints "listening HOST:PORT" once it accepts connections,
+on loopback: this is a test server). With --tls-cert and --tls-key, STARTTLS is offered and
+required before MAIL FROM. Prints "listening HOST:PORT" once it accepts connections,
 and stops cleanly on SIGTERM or SIGINT.
 """
 import argparse
@@ -26,6 +28,7 @@ import json
 import logging
 import os
 import signal
+import ssl
 import sys
 import threading
 import warnings
@@ -84,12 +87,14 @@ class Sink:
 
 
 class Authenticator:
-    def __init__(self, user, password):
-        self.user = user.encode('utf-8')
-        self.password = password.encode('utf-8')
+    def __init__(self, sink, credentials):
+        self.sink = sink
+        self.credentials = credentials
 
     def __call__(self, server, session, envelope, mechanism, auth_data):
-        if isinstance(auth_data, LoginPassword) and auth_data.login == self.user and auth_data.password == self.password:
+        user, _, password = self.sink.control().get('auth', self.credentials).partition(':')
+        if (isinstance(auth_data, LoginPassword) and auth_data.login == user.encode('utf-8')
+                and auth_data.password == password.encode('utf-8')):
             session.sink_user = auth_data.login.decode('utf-8', 'replace')
             return AuthResult(success=True)
         return AuthResult(success=False, handled=False)
@@ -101,16 +106,22 @@ def main():
     ap.add_argument('--port', type=int, required=True)
     ap.add_argument('--dir', required=True)
     ap.add_argument('--auth', help='user:password required before MAIL FROM')
+    ap.add_argument('--tls-cert', help='PEM certificate: offer and require STARTTLS')
+    ap.add_argument('--tls-key', help='PEM private key for --tls-cert')
     args = ap.parse_args()
     # AUTH without TLS is what a loopback test server does; aiosmtpd warns about it on every connection.
     warnings.filterwarnings('ignore')
     logging.getLogger('mail.log').setLevel(logging.ERROR)
     os.makedirs(args.dir, exist_ok=True)
     kwargs = {}
+    sink = Sink(args.dir)
     if args.auth:
-        user, _, password = args.auth.partition(':')
-        kwargs.update(authenticator=Authenticator(user, password), auth_required=True, auth_require_tls=False)
-    controller = Controller(Sink(args.dir), hostname=args.host, port=args.port, decode_data=False,
+        kwargs.update(authenticator=Authenticator(sink, args.auth), auth_required=True, auth_require_tls=False)
+    if args.tls_cert:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        kwargs.update(tls_context=context, require_starttls=True)
+    controller = Controller(sink, hostname=args.host, port=args.port, decode_data=False,
                             ready_timeout=10, **kwargs)
     controller.start()
     print('listening %s:%d' % (args.host, args.port), flush=True)

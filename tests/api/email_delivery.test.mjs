@@ -310,3 +310,81 @@ describe('email delivery', { timeout: 120_000 }, () => {
     await api.get('/api/v2/channels/email/outbox.json?status=bogus', { expect: 400 });
   });
 });
+
+// The way to the server: STARTTLS required and AUTH, as a submission server (port 587) wants them.
+// A wrong password defers the mail (an operator's problem, not the message's), visibly.
+describe('email delivery over STARTTLS with AUTH', { timeout: 120_000 }, () => {
+  let sink;
+  let srv;
+  let api;
+
+  before(async () => {
+    sink = await startSmtpSink({ auth: 'rapport:s3cret', tls: true });
+    srv = await startServer({
+      env: sink.env({
+        RAPPORT_MAIL_TLS: 'starttls',
+        RAPPORT_MAIL_TLS_VERIFY: 'false', // the sink's certificate is self-signed for the run
+        RAPPORT_MAIL_USER: 'rapport',
+        RAPPORT_MAIL_PASSWORD: 's3cret',
+        RAPPORT_MAIL_FROM_ADDRESS: SUPPORT,
+        RAPPORT_MAIL_RETRY_BASE: '1',
+        RAPPORT_MAIL_RETRY_CAP: '1',
+      }),
+    });
+    api = client(srv);
+  });
+
+  after(async () => {
+    if (srv) await stopClean(srv);
+    if (sink) await sink.close();
+  });
+
+  test('a reply goes out encrypted and authenticated', async () => {
+    const t = (
+      await api.post(
+        '/api/v2/tickets.json',
+        { ticket: { subject: 'Secure', recipient: SUPPORT, requester: { name: 'Sam', email: 'sam@example.test' }, comment: { body: 'Hi' } } },
+        { expect: 201 },
+      )
+    ).body.ticket;
+    await api.put(`/api/v2/tickets/${t.id}.json`, { ticket: { comment: { body: 'Over TLS.' } } }, { expect: 200 });
+    const mail = await sink.waitFor((m) => m.subject === `Re: Secure [#${t.id}]`);
+    assert.equal(mail.authUser, 'rapport', 'the sink saw AUTH as rapport (after STARTTLS, which it requires)');
+    assert.deepEqual(mail.rcptTos, ['sam@example.test']);
+  });
+
+  test('with a wrong password the reply waits, with the server\'s answer, instead of failing for good', async () => {
+    // The password changes on the server, which restarts: the kept-alive connection (already
+    // authenticated) is gone, so the next message has to log in again.
+    await sink.control({ auth: 'rapport:changed' });
+    await sink.stop();
+    await sink.start();
+    try {
+      const t = (
+        await api.post(
+          '/api/v2/tickets.json',
+          { ticket: { subject: 'Locked out', recipient: SUPPORT, requester: { name: 'Lou', email: 'lou@example.test' }, comment: { body: 'Hi' } } },
+          { expect: 201 },
+        )
+      ).body.ticket;
+      await api.put(`/api/v2/tickets/${t.id}.json`, { ticket: { comment: { body: 'Can you read this?' } } }, { expect: 200 });
+      const [d] = await eventually(
+        async () => {
+          const ds = (await api.get(`/api/v2/tickets/${t.id}/deliveries.json`, { expect: 200 })).body.deliveries;
+          return ds[0]?.attempts >= 2 && /^535 /.test(ds[0].smtp_response) && ds;
+        },
+        { message: 'attempts refused with 535', timeoutMs: 20_000 },
+      );
+      assert.equal(d.status, 'queued');
+      assert.equal(d.permanent, false);
+      assert.match(d.last_error, /Login denied/i);
+      await sink.control({});
+      await eventually(
+        async () => (await api.get(`/api/v2/tickets/${t.id}/deliveries.json`, { expect: 200 })).body.deliveries[0].status === 'sent',
+        { message: 'sent once the password matches again', timeoutMs: 20_000 },
+      );
+    } finally {
+      await sink.control({});
+    }
+  });
+});

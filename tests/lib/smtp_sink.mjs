@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { eventually } from './api.mjs';
-import { freePort, repoRoot } from './server.mjs';
+import { execute, freePort, repoRoot } from './server.mjs';
 
 const PYTHON = '/usr/bin/python3'; // Debian's, which has aiosmtpd (python3 on PATH may be a pyenv shim)
 const SCRIPT = path.join(repoRoot, 'scripts', 'smtp-sink.py');
@@ -111,10 +111,19 @@ export function parseMessage(raw, meta = {}) {
   };
 }
 
-export async function startSmtpSink({ auth = null } = {}) {
+/**
+ * Starts the sink. `auth`: 'user:password' to require AUTH; `tls`: true to offer and require
+ * STARTTLS with a self-signed certificate made for the run (openssl).
+ */
+export async function startSmtpSink({ auth = null, tls = false } = {}) {
   if (!existsSync(PYTHON)) throw new Error(`${PYTHON} not found: scripts/install-deps.sh installs python3-aiosmtpd`);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'rapport-smtp-'));
   const port = await freePort();
+  const cert = path.join(dir, 'cert.pem');
+  const key = path.join(dir, 'key.pem');
+  if (tls) {
+    await execute('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost']);
+  }
   let proc = null;
   let exited = null;
 
@@ -122,6 +131,7 @@ export async function startSmtpSink({ auth = null } = {}) {
     let output = '';
     const args = [SCRIPT, '--port', String(port), '--dir', dir];
     if (auth) args.push('--auth', auth);
+    if (tls) args.push('--tls-cert', cert, '--tls-key', key);
     proc = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(proc);
     const me = proc;
@@ -152,7 +162,7 @@ export async function startSmtpSink({ auth = null } = {}) {
   }
 
   async function messages() {
-    const names = (await readdir(dir)).filter((n) => n.endsWith('.json') && n !== 'control.json').sort();
+    const names = (await readdir(dir)).filter((n) => /^\d+\.json$/.test(n)).sort();
     const out = [];
     for (const n of names) {
       const meta = JSON.parse(await readFile(path.join(dir, n), 'utf8'));
