@@ -108,28 +108,43 @@ std::size_t Sender::pass(SmtpClient& client, std::mt19937_64& rng) {
     for (auto id : mine) release(id);
     return 0;
   }
-  std::size_t done = 0;
+  // Each outcome is its own write, submitted without waiting for it: the next message goes out
+  // while the last outcome waits for its group commit. A row stays busy (no other thread takes
+  // it) until its outcome is durable.
+  std::set<int64_t> submitted;
   for (auto& p : ready) {
     if (m_abort) break;
-    auto result = client.send(p.envelope_from, p.recipients, p.data, &m_abort);
-    auto st = m_store.writer().run([&](store::Tx& tx) { return record(tx, p.id, result, cfg, now_epoch(), rng); });
-    if (!st) {
-      spdlog::error("event=outbox_record_failed id={} error=\"{}\"", p.id, st.error().message);
-      continue;
-    }
-    if (result.outcome == SmtpResult::Outcome::sent) {
-      ++m_stats.sent;
-      spdlog::info("event=mail_sent id={} recipients={} response=\"{}\"", p.id, p.recipients.size(), result.response);
-    } else if (result.outcome != SmtpResult::Outcome::aborted) {
-      ++(result.outcome == SmtpResult::Outcome::permanent ? m_stats.failed : m_stats.deferred);
-      spdlog::warn("event=mail_not_sent id={} outcome={} code={} error=\"{}\" response=\"{}\"", p.id,
-                   result.outcome == SmtpResult::Outcome::permanent ? "permanent" : "transient", result.code, result.error,
-                   result.response);
-    }
-    ++done;
+    auto result = std::make_shared<SmtpResult>(client.send(p.envelope_from, p.recipients, p.data, &m_abort));
+    uint64_t seed = rng();
+    int64_t id = p.id;
+    std::size_t recipients = p.recipients.size();
+    submitted.insert(id);
+    m_store.writer().submit(
+        [this, id, result, seed](store::Tx& tx) {
+          std::mt19937_64 jitter(seed);
+          return record(tx, id, *result, m_options.delivery, now_epoch(), jitter);
+        },
+        [this, id, result, recipients](Status st) {
+          using O = SmtpResult::Outcome;
+          if (!st) {
+            // The row stays queued and due: it is sent again (same Message-ID). At least once.
+            spdlog::error("event=outbox_record_failed id={} error=\"{}\"", id, st.error().message);
+          } else if (result->outcome == O::sent) {
+            ++m_stats.sent;
+            spdlog::info("event=mail_sent id={} recipients={} response=\"{}\"", id, recipients, result->response);
+          } else if (result->outcome != O::aborted) {
+            ++(result->outcome == O::permanent ? m_stats.failed : m_stats.deferred);
+            spdlog::warn("event=mail_not_sent id={} outcome={} code={} error=\"{}\" response=\"{}\"", id,
+                         result->outcome == O::permanent ? "permanent" : "transient", result->code, result->error,
+                         result->response);
+          }
+          std::lock_guard lock(m_mu);
+          m_busy.erase(id);
+        });
   }
-  for (auto id : mine) release(id);
-  return done + (mine.size() - ready.size());
+  for (auto id : mine)
+    if (!submitted.count(id)) release(id);
+  return submitted.size() + (mine.size() - ready.size());
 }
 
 }  // namespace rapport::email

@@ -5,10 +5,13 @@
 // Nothing polls: the threads sleep until poke() (the writer's commit listener: a new row may be
 // due) or until the earliest deferred row comes due. A pass that finds nothing due only reads, so
 // its own commits (outcomes) do not keep it awake. stop() aborts transfers in progress (they stay
-// due and go out on the next start) and joins the threads.
+// due and go out on the next start) and joins the threads. Outcomes are written through the
+// store's writer without waiting; stop the writer (which runs what is queued) before destroying
+// the Sender.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <set>
