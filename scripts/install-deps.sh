@@ -9,7 +9,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libexpected-dev
   libhowardhinnant-date-dev libgtest-dev libgmock-dev libbenchmark-dev
   libgmime-3.0-dev libcurl4-openssl-dev libcmark-gfm-dev libcmark-gfm-extensions-dev clang
-  dovecot-core dovecot-imapd python3-aiosmtpd
+  dovecot-core dovecot-imapd python3-aiosmtpd openssl
   nodejs npm chromium wrk curl ca-certificates
 )
 

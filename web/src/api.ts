@@ -282,6 +282,33 @@ export async function allPages<T>(firstPath: string, field: string): Promise<T[]
   return items;
 }
 
+/** One outgoing email of a ticket (GET /api/v2/tickets/{id}/deliveries). */
+export interface Delivery {
+  id: number;
+  kind: string;
+  to: string;
+  cc: string[];
+  subject: string;
+  status: 'queued' | 'sent' | 'failed' | string;
+  permanent: boolean;
+  automatic: boolean;
+  attempts: number;
+  next_attempt_at: string | null;
+  last_attempt_at: string | null;
+  last_error: string | null;
+  smtp_response: string | null;
+  message_id: string | null;
+  ticket_id: number | null;
+  comment_id: number | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+export async function listDeliveries(ticketId: number): Promise<Delivery[]> {
+  const res = await request<{ deliveries: Delivery[] }>('GET', `/api/v2/tickets/${ticketId}/deliveries.json`);
+  return res.deliveries;
+}
+
 export function listComments(ticketId: number): Promise<Comment[]> {
   return allPages<Comment>(`/api/v2/tickets/${ticketId}/comments.json`, 'comments');
 }

@@ -4,11 +4,13 @@ import {
   ApiError,
   getTicket,
   listComments,
+  listDeliveries,
   listGroups,
   resolveUsers,
   updateTicket,
   validationMessages,
   type Comment,
+  type Delivery,
   type Group,
   type Ticket,
   type TicketUpdate,
@@ -25,14 +27,20 @@ interface Loaded {
   comments: Comment[];
   users: Map<number, User>;
   groups: Group[];
+  deliveries: Delivery[];
 }
+
+// How often the view looks again while an email is still queued (it shows the outcome without a reload).
+const DELIVERY_REFRESH_MS = 3000;
 
 async function load(id: number): Promise<Loaded> {
   const groupsPromise = listGroups().catch(() => [] as Group[]);
+  // Deliveries are staff-only and optional: a failure to read them never hides the ticket.
+  const deliveriesPromise = listDeliveries(id).catch(() => [] as Delivery[]);
   const [ticket, comments] = await Promise.all([getTicket(id), listComments(id)]);
   comments.sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id - b.id);
   const users = await resolveUsers([ticket.requester_id, ticket.assignee_id, ...comments.map((c) => c.author_id)]);
-  return { ticket, comments, users, groups: await groupsPromise };
+  return { ticket, comments, users, groups: await groupsPromise, deliveries: await deliveriesPromise };
 }
 
 export function renderTicket(container: HTMLElement, ctx: RouteContext): void {
@@ -57,17 +65,46 @@ export function renderTicket(container: HTMLElement, ctx: RouteContext): void {
   replaceChildren(container, backLink(), head, loading('Loading ticket…'));
 
   let composer: Composer | null = null;
+  let refresh: ReturnType<typeof setTimeout> | null = null;
+  let latest: Loaded | null = null;
+
+  // While an email waits in the outbox, look again now and then, so "queued" turns into "sent" or
+  // "failed" in front of the agent. Stops when nothing is queued or the page is left.
+  const watchDeliveries = (): void => {
+    if (refresh) clearTimeout(refresh);
+    refresh = null;
+    if (!latest?.deliveries.some((d) => d.status === 'queued')) return;
+    refresh = setTimeout(() => {
+      if (!ctx.isCurrent() || !latest) return;
+      listDeliveries(id).then(
+        (deliveries) => {
+          if (!ctx.isCurrent() || !latest) return;
+          latest = { ...latest, deliveries };
+          showConversation(latest);
+          watchDeliveries();
+        },
+        () => watchDeliveries(),
+      );
+    }, DELIVERY_REFRESH_MS);
+  };
+
+  const showConversation = (data: Loaded): void => {
+    replaceChildren(
+      conversation,
+      h('h2', { id: 'conversation-heading', class: 'visually-hidden' }, 'Conversation'),
+      conversationList(data.comments, data.users, data.deliveries),
+      otherEmails(data.deliveries, data.comments),
+    );
+  };
 
   const show = (data: Loaded): void => {
+    latest = data;
     const { ticket } = data;
     setTitle(`#${ticket.id} ${ticket.subject ?? ''}`.trim());
     replaceChildren(head, ticketHeading(ticket));
     replaceChildren(props, properties(data));
-    replaceChildren(
-      conversation,
-      h('h2', { id: 'conversation-heading', class: 'visually-hidden' }, 'Conversation'),
-      conversationList(data.comments, data.users),
-    );
+    showConversation(data);
+    watchDeliveries();
     if (ticket.status === 'closed') {
       composer = null;
       replaceChildren(composerSlot, h('p', { class: 'notice', testid: 'ticket-closed' }, 'This ticket is closed and can no longer be updated.'));
@@ -158,7 +195,56 @@ function properties({ ticket, users, groups }: Loaded): HTMLElement {
   );
 }
 
-function conversationList(comments: Comment[], users: Map<number, User>): HTMLElement {
+const DELIVERY_LABELS: Record<string, string> = { queued: 'Email queued', sent: 'Email sent', failed: 'Email failed' };
+const KIND_LABELS: Record<string, string> = {
+  agent_reply: 'Reply',
+  feedback_request: 'Survey',
+  digest: 'Digest',
+  notification: 'Notification',
+};
+
+/** The delivery status of one outgoing email: a badge, and for a failure or a retry, why. */
+function deliveryStatus(d: Delivery): HTMLElement {
+  const label = DELIVERY_LABELS[d.status] ?? `Email ${d.status}`;
+  const detail =
+    d.status === 'failed'
+      ? (d.last_error ?? d.smtp_response ?? 'not delivered')
+      : d.status === 'queued' && d.attempts > 0
+        ? `attempt ${d.attempts} failed: ${d.last_error ?? d.smtp_response ?? 'no answer'}${d.next_attempt_at ? ` · next try ${timeAgo(d.next_attempt_at).textContent}` : ''}`
+        : d.status === 'sent' && d.last_error
+          ? d.last_error
+          : null;
+  const title = [`To ${[d.to, ...d.cc].join(', ')}`, d.smtp_response ? `Server: ${d.smtp_response}` : null]
+    .filter(Boolean)
+    .join('\n');
+  return h(
+    'div',
+    { class: 'delivery', testid: 'delivery', 'data-delivery-id': d.id, 'data-status': d.status },
+    h('span', { class: `badge delivery-${d.status}`, testid: 'delivery-status', title }, label),
+    detail ? h('span', { class: 'delivery-detail', testid: 'delivery-detail' }, ' ', detail) : null,
+  );
+}
+
+/** Outgoing mail that is not a comment's reply (surveys, notifications). */
+function otherEmails(deliveries: Delivery[], comments: Comment[]): HTMLElement | null {
+  const commentIds = new Set(comments.map((c) => c.id));
+  const others = deliveries.filter((d) => d.comment_id === null || !commentIds.has(d.comment_id));
+  if (others.length === 0) return null;
+  return h(
+    'section',
+    { class: 'other-emails', testid: 'other-emails', 'aria-label': 'Other email about this ticket' },
+    h('h3', null, 'Other email'),
+    h(
+      'ul',
+      null,
+      ...others.map((d) =>
+        h('li', null, h('span', { class: 'muted' }, `${KIND_LABELS[d.kind] ?? d.kind} to ${d.to} · `), deliveryStatus(d)),
+      ),
+    ),
+  );
+}
+
+function conversationList(comments: Comment[], users: Map<number, User>, deliveries: Delivery[] = []): HTMLElement {
   if (comments.length === 0) return h('p', { class: 'empty' }, 'No comments yet.');
   return h(
     'ol',
@@ -183,6 +269,7 @@ function conversationList(comments: Comment[], users: Map<number, User>): HTMLEl
         ),
         // Rendered as text (CSS keeps line breaks): html_body is never inserted as markup.
         h('div', { class: 'comment-body', testid: 'comment-body' }, text),
+        ...deliveries.filter((d) => d.comment_id === c.id).map(deliveryStatus),
       );
     }),
   );

@@ -31,6 +31,23 @@ const std::vector<ConfigKey>& config_keys() {
       {"api.export_lag_seconds", "60", "incremental exports withhold changes newer than this"},
       {"api.secure_cookies", "false", "mark session cookies Secure (set when served over TLS)"},
       {"log.level", "info", "trace, debug, info, warn or error"},
+      {"mail.smtp_host", "", "SMTP server for outgoing mail; empty: mail waits in the outbox, unsent"},
+      {"mail.smtp_port", "25", "SMTP port (587 submission, 465 with tls = smtps)"},
+      {"mail.tls", "opportunistic", "opportunistic (STARTTLS when offered), starttls (required), smtps (TLS from the start) or none"},
+      {"mail.tls_verify", "true", "check the SMTP server's certificate and name"},
+      {"mail.user", "", "SMTP AUTH user; empty: no AUTH"},
+      {"mail.password", "", "SMTP AUTH password"},
+      {"mail.from_address", "", "From of mail that names no support address (default: support@DOMAIN)"},
+      {"mail.from_name", "Support", "display name with mail.from_address"},
+      {"mail.domain", "", "domain of the Message-IDs we mint (default: mail.from_address's domain, else localhost.localdomain)"},
+      {"mail.connections", "1", "SMTP connections (sending threads)"},
+      {"mail.batch", "50", "outbox rows a sending thread takes at a time"},
+      {"mail.connect_timeout", "10", "seconds to connect to the SMTP server"},
+      {"mail.timeout", "60", "seconds for one message, connection to final answer"},
+      {"mail.retry_base", "60", "seconds before the first retry of a deferred message; doubles each attempt"},
+      {"mail.retry_cap", "3600", "longest wait between attempts, seconds"},
+      {"mail.max_attempts", "8", "attempts before a message fails for good"},
+      {"mail.max_age", "172800", "seconds a message may wait in the queue before it fails for good"},
   };
   return k_keys;
 }

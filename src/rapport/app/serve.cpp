@@ -11,10 +11,13 @@
 #include <rapport/base/log.hpp>
 #include <rapport/base/strings.hpp>
 #include <rapport/base/time.hpp>
+#include <rapport/email/outbox.hpp>
+#include <rapport/email/sender.hpp>
 #include <rapport/http/api.hpp>
 #include <rapport/http/feedback_stream.hpp>
 #include <rapport/http/server.hpp>
 #include <rapport/store/store.hpp>
+#include <rapport/tickets/tickets.hpp>
 
 namespace rapport::app {
 
@@ -73,6 +76,59 @@ Result<http::ApiConfig> api_config(const Config& c) {
   return a;
 }
 
+Result<email::SenderOptions> mail_options(const Config& c) {
+  email::SenderOptions o;
+  auto& s = o.smtp;
+  auto& d = o.delivery;
+  s.host = c.str("mail.smtp_host");
+  if (!email::parse_tls(c.str("mail.tls"), s.tls))
+    return fail(Error::invalid("mail.tls must be opportunistic, starttls, smtps or none"));
+  auto verify = c.boolean("mail.tls_verify");
+  if (!verify) return fail(verify.error());
+  s.verify_peer = *verify;
+  s.user = c.str("mail.user");
+  s.password = c.str("mail.password");
+  struct IntKey {
+    const char* key;
+    int64_t min;
+    int64_t* out;
+  };
+  int64_t port = 0, connections = 0, batch = 0, connect_timeout = 0, timeout = 0;
+  for (auto [key, min, out] : std::initializer_list<IntKey>{{"mail.smtp_port", 1, &port},
+                                                             {"mail.connections", 1, &connections},
+                                                             {"mail.batch", 1, &batch},
+                                                             {"mail.connect_timeout", 1, &connect_timeout},
+                                                             {"mail.timeout", 1, &timeout},
+                                                             {"mail.retry_base", 1, &d.retry_base},
+                                                             {"mail.retry_cap", 1, &d.retry_cap},
+                                                             {"mail.max_attempts", 1, &d.max_attempts},
+                                                             {"mail.max_age", 1, &d.max_age}}) {
+    auto v = c.integer(key);
+    if (!v) return fail(v.error());
+    if (*v < min) return fail(Error::invalid(std::string(key) + " must be at least " + std::to_string(min)));
+    *out = *v;
+  }
+  if (port > 65535) return fail(Error::invalid("mail.smtp_port must be a port number"));
+  if (connections > 64) return fail(Error::invalid("mail.connections must be at most 64"));
+  s.port = static_cast<int>(port);
+  s.connect_timeout = std::chrono::seconds(connect_timeout);
+  s.timeout = std::chrono::seconds(timeout);
+  o.connections = static_cast<std::size_t>(connections);
+  o.batch = static_cast<std::size_t>(std::min<int64_t>(batch, 1000));
+
+  auto from = c.str("mail.from_address");
+  auto domain = to_lower(c.str("mail.domain"));
+  if (domain.empty() && !from.empty()) domain = to_lower(from.substr(from.rfind('@') + 1));
+  if (domain.empty()) domain = "localhost.localdomain";
+  if (from.empty()) from = "support@" + domain;
+  if (!email::valid_address(from)) return fail(Error::invalid("mail.from_address \"" + from + "\" is not a valid address"));
+  if (!email::valid_address("x@" + domain)) return fail(Error::invalid("mail.domain \"" + domain + "\" is not a domain name"));
+  d.default_from = {email::header_text(c.str("mail.from_name"), email::k_max_display_name), from};
+  d.domain = domain;
+  s.helo = domain;
+  return o;
+}
+
 }  // namespace
 
 int serve(const Config& config) {
@@ -87,6 +143,11 @@ int serve(const Config& config) {
       spdlog::error("event=bad_config error=\"{}\"", e->error().message);
       return 2;
     }
+  }
+  auto mail = mail_options(config);
+  if (!mail) {
+    spdlog::error("event=bad_config error=\"{}\"", mail.error().message);
+    return 2;
   }
   if (!opts || !api_cfg) {
     spdlog::error("event=bad_config error=\"{}\"", (!opts ? opts.error() : api_cfg.error()).message);
@@ -141,15 +202,30 @@ int serve(const Config& config) {
                         return {};
                       });
                     }}});
-  // Both wake on every commit. The stream holds connections of the server below: stop() it
+  // Agent replies on email tickets go into the outbox in the comment's own transaction, whether
+  // or not a mail server is configured yet: they wait there until one is.
+  tickets::set_comment_hook([delivery = mail->delivery](store::Tx& tx, const domain::Ticket& t, const domain::Comment& c,
+                                                         const domain::Principal&) {
+    return email::queue_agent_reply(tx, t, c, delivery);
+  });
+  std::unique_ptr<email::Sender> sender;
+  if (!mail->smtp.host.empty()) sender = std::make_unique<email::Sender>(store, *mail);
+  else spdlog::warn("event=mail_not_configured detail=\"mail.smtp_host is empty: outgoing mail waits in the outbox\"");
+  // All wake on every commit. The stream holds connections of the server below: stop() it
   // before the server shuts down.
   http::FeedbackStream feedback_stream(store);
-  store.writer().set_commit_listener([&workers, &feedback_stream] {
+  store.writer().set_commit_listener([&workers, &feedback_stream, s = sender.get()] {
     workers.poke();
     feedback_stream.poke();
+    if (s) s->poke();
   });
   workers.start();
   feedback_stream.start();
+  if (sender) {
+    sender->start();
+    spdlog::info("event=mail_sender_started host={} port={} tls={} connections={}", mail->smtp.host, mail->smtp.port,
+                 config.str("mail.tls"), mail->connections);
+  }
 
   http::Api api(store, *api_cfg);
   std::atomic<bool> draining{false};
@@ -182,7 +258,9 @@ int serve(const Config& config) {
   server.wait();
   api.stop();  // runs what the database threads still hold, then joins them
   workers.stop();
+  if (sender) sender->stop();  // aborts transfers in flight: those rows stay due for the next start
   store.writer().stop();  // commits whatever is still queued
+  tickets::set_comment_hook({});
   spdlog::info("event=shutdown_complete");
   spdlog::default_logger()->flush();
   return 0;

@@ -111,8 +111,8 @@ Status queue_survey_email(store::Tx& tx, const Request& r, const std::string& to
   html += "</p>";
   Json headers = {{"Auto-Submitted", "auto-generated"}};
   auto q = tx.conn().run(
-      "INSERT INTO outbox(kind, to_address, subject, body_text, body_html, headers, ticket_id, related_id, next_attempt_at, created_at) "
-      "VALUES ('feedback_request', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO outbox(kind, to_address, subject, body_text, body_html, headers, ticket_id, related_id, next_attempt_at, created_at, "
+      "auto_submitted) VALUES ('feedback_request', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
       {to, (follow_up ? "Did we make it right? [#" : "How did " + first_name(agent_name) + " do? [#") + std::to_string(r.ticket_id) + "]",
        text, html, headers.dump(),
        r.ticket_id, r.id, now, now});

@@ -574,8 +574,8 @@ Result<int> queue_digests(store::Tx& tx, int64_t day, const std::string& base_ur
     text += "\nThe live feed: " + base_url + "/#/feedback\n";
     html += "<p><a href=\"" + html_escape(base_url + "/#/feedback") + "\">Open the live feed</a></p>";
     auto ins = conn.run(
-        "INSERT INTO outbox(kind, to_address, subject, body_text, body_html, headers, related_id, next_attempt_at, created_at) "
-        "VALUES ('digest', ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO outbox(kind, to_address, subject, body_text, body_html, headers, related_id, next_attempt_at, created_at, "
+        "auto_submitted) VALUES ('digest', ?, ?, ?, ?, ?, ?, ?, ?, 1)",
         {email, "Your team's feedback for " + date, text, html, Json{{"Auto-Submitted", "auto-generated"}}.dump(), id, now, now});
     if (!ins) return fail(ins.error());
     ++queued;

@@ -177,5 +177,7 @@ void register_search_routes(Api& api);
 void register_workforce_routes(Api& api);
 void register_feedback_routes(Api& api);
 void register_recognition_routes(Api& api);
+void register_email_routes(Api& api);
+void register_upload_routes(Api& api);
 
 }  // namespace rapport::http

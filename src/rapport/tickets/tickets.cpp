@@ -1,4 +1,5 @@
 #include <rapport/tickets/tickets.hpp>
+#include <rapport/tickets/uploads.hpp>
 
 #include <algorithm>
 #include <cstring>
@@ -272,6 +273,7 @@ struct NewComment {
   std::string body, html_body;
   bool is_public = true;
   Id author_id = 0;
+  std::vector<std::string> uploads;  // tokens from POST /api/v2/uploads
 };
 
 // Reads `comment` from the input; nullopt when there is none.
@@ -291,6 +293,7 @@ std::optional<NewComment> read_comment(JsonInput& in, const Principal& actor, Id
     out.html_body = html ? *html : text_to_html(*body);
   }
   if (auto p = ci.boolean("public")) out.is_public = *p;
+  if (auto u = ci.strings("uploads")) out.uploads = *u;
   out.author_id = actor.user_id ? actor.user_id : requester_id;
   if (auto a = ci.integer("author_id")) {
     if (!actor.is_staff() && *a != actor.user_id) {
@@ -557,6 +560,7 @@ Result<Change> create_ticket(store::Tx& tx, const Json& in, const Principal& act
   audit.created_at = now;
   auto comment = insert_comment(conn, t.id, audit.id, *nc, via, now);
   if (!comment) return fail(comment.error());
+  if (auto st = link_uploads(conn, nc->uploads, t.id, comment->id, actor); !st) return fail(st.error());
   audit.events.push_back(comment_event(*comment));
   for (const char* f : k_audited) {
     Json val = field_value(t, f);
@@ -575,6 +579,12 @@ Result<Change> create_ticket(store::Tx& tx, const Json& in, const Principal& act
   if (auto ev = events::append(conn, e, now); !ev) return fail(ev.error());
   return Change{t, audit};
 }
+
+namespace {
+CommentHook g_comment_hook;
+}  // namespace
+
+void set_comment_hook(CommentHook hook) { g_comment_hook = std::move(hook); }
 
 Result<Change> update_ticket(store::Tx& tx, Id id, const Json& in, const Principal& actor) {
   auto& conn = tx.conn();
@@ -648,6 +658,7 @@ Result<Change> update_ticket(store::Tx& tx, Id id, const Json& in, const Princip
   if (nc) {
     auto c = insert_comment(conn, id, audit.id, *nc, via, now);
     if (!c) return fail(c.error());
+    if (auto st = link_uploads(conn, nc->uploads, id, c->id, actor); !st) return fail(st.error());
     comment = *c;
     audit.events.push_back(comment_event(*c));
     if (auto r = conn.run("UPDATE ticket_fts SET body = body || ' ' || ? WHERE rowid = ?", {nc->body, id}); !r)
@@ -670,6 +681,9 @@ Result<Change> update_ticket(store::Tx& tx, Id id, const Json& in, const Princip
   }
   events::Event e{"ticket.updated", "ticket", id, actor_id(actor), actor.token_id, data};
   if (auto ev = events::append(conn, e, now); !ev) return fail(ev.error());
+  if (comment && g_comment_hook) {
+    if (auto st = g_comment_hook(tx, t, *comment, actor); !st) return fail(st.error());
+  }
   return Change{t, audit};
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 // Tickets, their comments and audits: the helpdesk's core records.
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -64,6 +65,14 @@ Result<domain::Page<Audit>> list_audits(store::Conn& conn, Id ticket_id, const d
 Result<domain::JobStatus> queue_job(store::Tx& tx, const std::string& type, int64_t total, const Principal& actor);
 Status run_create_many(store::Tx& tx, const std::string& job_id, const Json& tickets, const Principal& actor);
 Result<domain::JobStatus> get_job(store::Conn& conn, const std::string& id, const Principal& p);
+
+// A hook run inside the transaction of every comment added to an existing ticket, after the
+// comment, the ticket row and the ticket's event are written: what it writes commits or rolls back
+// with the comment, and a failure fails the update. The email channel installs one at wiring time
+// to put agent replies in the outbox (tickets knows nothing of email). Install it before traffic
+// starts; it is read on the writer thread without a lock.
+using CommentHook = std::function<Status(store::Tx&, const Ticket&, const Comment&, const Principal& actor)>;
+void set_comment_hook(CommentHook hook);
 
 // Plain text from HTML for `plain_body` and html-only comments (tags dropped, entities decoded).
 std::string html_to_text(std::string_view html);

@@ -1,0 +1,46 @@
+#pragma once
+// Zendesk's uploads: a file is uploaded first (POST /api/v2/uploads) and gets a token; a comment
+// then names the token (`comment.uploads`) and the file becomes that comment's attachment (and
+// goes out with the reply mail). The bytes live once in `blobs`, by SHA-256.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <rapport/base/error.hpp>
+#include <rapport/base/json.hpp>
+#include <rapport/domain/user.hpp>
+#include <rapport/store/store.hpp>
+
+namespace rapport::tickets {
+
+inline constexpr std::size_t k_max_upload_bytes = 20u << 20;  // also bounded by server.body_limit
+inline constexpr std::size_t k_max_uploads_per_comment = 20;
+
+struct Attachment {
+  int64_t id = 0;
+  std::string sha256, file_name, content_type;
+  int64_t size = 0;
+  bool is_inline = false;
+  std::optional<int64_t> ticket_id, comment_id;
+  std::optional<std::string> upload_token;
+  int64_t created_at = 0;
+};
+
+// Stores an upload by staff (`file_name` made safe, `content_type` kept only if it is a plain
+// type/subtype). Returns the attachment with its token.
+Result<Attachment> create_upload(store::Tx& tx, const std::string& file_name, const std::string& content_type,
+                                 const std::string& data, const domain::Principal& actor);
+// Removes an upload not yet attached to a comment (its uploader or an admin). The blob stays if
+// anything else uses it.
+Status delete_upload(store::Tx& tx, const std::string& token, const domain::Principal& actor);
+// Attaches the uploads named by `tokens` to a new comment; a token that is unknown, used, or
+// someone else's is a validation error (the comment is not saved).
+Status link_uploads(store::Conn& conn, const std::vector<std::string>& tokens, int64_t ticket_id, int64_t comment_id,
+                    const domain::Principal& actor);
+Result<std::vector<Attachment>> comment_attachments(store::Conn& conn, int64_t comment_id);
+
+// Zendesk's attachment object; `base` is the server's URL.
+Json attachment_json(const Attachment& a, const std::string& base);
+
+}  // namespace rapport::tickets
