@@ -31,6 +31,8 @@ const std::vector<ConfigKey>& config_keys() {
       {"api.export_lag_seconds", "60", "incremental exports withhold changes newer than this"},
       {"api.secure_cookies", "false", "mark session cookies Secure (set when served over TLS)"},
       {"log.level", "info", "trace, debug, info, warn or error"},
+      {"testing.clock_control", "false",
+       "TEST ONLY: lets an admin set the server's clock (PUT /api/v2/testing/clock); never enable in production"},
   };
   return k_keys;
 }
