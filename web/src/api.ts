@@ -30,6 +30,18 @@ export interface Ticket {
   created_at: string;
   updated_at: string;
   via?: { channel?: string } | null;
+  /** With `include=slas`: the current instance of each SLA metric. */
+  slas?: { policy_metrics: SlaMetric[] };
+}
+
+export interface SlaMetric {
+  metric: string;
+  stage: 'active' | 'paused' | 'achieved' | 'breached';
+  breach_at: string | null;
+  fulfilled_at: string | null;
+  target: number;
+  business_hours: boolean;
+  seconds_left?: number;
 }
 
 export interface Comment {
@@ -257,7 +269,7 @@ export async function listTickets(filters: TicketFilters, pageSize = 25): Promis
 }
 
 export async function getTicket(id: number): Promise<Ticket> {
-  const res = await request<{ ticket: Ticket }>('GET', `/api/v2/tickets/${id}.json`);
+  const res = await request<{ ticket: Ticket }>('GET', `/api/v2/tickets/${id}.json?include=slas`);
   return res.ticket;
 }
 

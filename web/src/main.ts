@@ -10,6 +10,7 @@ import { renderLogin } from './login';
 import { renderMyFeedback } from './my_feedback';
 import { renderCase, renderRecovery } from './recovery';
 import { renderRewards } from './rewards';
+import { renderSlaQueue } from './sla';
 import { Router } from './router';
 import { renderTicket } from './ticket';
 import { renderTickets } from './tickets';
@@ -26,7 +27,8 @@ const router = new Router()
   .add('/recovery', renderRecovery)
   .add('/recovery/:id', renderCase)
   .add('/rewards', renderRewards)
-  .add('/workforce', renderWorkforce);
+  .add('/workforce', renderWorkforce)
+  .add('/sla', renderSlaQueue);
 
 let session: Session | null = null;
 let generation = 0;
@@ -62,6 +64,7 @@ const NAV: NavItem[] = [
   { href: '#/recovery', label: 'Recovery', testid: 'nav-recovery', show: seesAllFeedback },
   { href: '#/rewards', label: 'Rewards', testid: 'nav-rewards', show: managesRewards },
   { href: '#/workforce', label: 'Workforce', testid: 'nav-workforce', show: plansWorkforce },
+  { href: '#/sla', label: 'SLA queue', testid: 'nav-sla', show: (u) => u.role === 'agent' || u.role === 'admin' },
 ];
 
 function navigate(hash: string): void {

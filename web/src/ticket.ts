@@ -18,6 +18,7 @@ import {
 } from './api';
 import { formatDate, h, replaceChildren, timeAgo, uid } from './dom';
 import type { RouteContext } from './router';
+import { slaPanel } from './sla';
 import { errorBox, loading, messageOf, priorityLabel, setTitle, statusBadge, statusLabel } from './ui';
 
 const COMPOSER_STATUSES = ['open', 'pending', 'hold', 'solved'] as const;
@@ -102,7 +103,7 @@ export function renderTicket(container: HTMLElement, ctx: RouteContext): void {
     const { ticket } = data;
     setTitle(`#${ticket.id} ${ticket.subject ?? ''}`.trim());
     replaceChildren(head, ticketHeading(ticket));
-    replaceChildren(props, properties(data));
+    replaceChildren(props, properties(data), slaPanel(data.ticket));
     showConversation(data);
     watchDeliveries();
     if (ticket.status === 'closed') {

@@ -48,6 +48,8 @@ const std::vector<ConfigKey>& config_keys() {
       {"mail.retry_cap", "3600", "longest wait between attempts, seconds"},
       {"mail.max_attempts", "8", "attempts before a message fails for good"},
       {"mail.max_age", "172800", "seconds a message may wait in the queue before it fails for good"},
+      {"testing.clock_control", "false",
+       "TEST ONLY: lets an admin set the server's clock (PUT /api/v2/testing/clock); never enable in production"},
   };
   return k_keys;
 }

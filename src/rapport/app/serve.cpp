@@ -16,6 +16,7 @@
 #include <rapport/http/api.hpp>
 #include <rapport/http/feedback_stream.hpp>
 #include <rapport/http/server.hpp>
+#include <rapport/sla/tracker.hpp>
 #include <rapport/store/store.hpp>
 #include <rapport/tickets/tickets.hpp>
 
@@ -72,6 +73,9 @@ Result<http::ApiConfig> api_config(const Config& c) {
   a.secure_cookies = *sec;
   a.web_root = c.str("server.web_root");
   a.public_url = c.str("server.public_url");
+  auto clock = c.boolean("testing.clock_control");
+  if (!clock) return fail(clock.error());
+  a.testing_clock = *clock;
   while (!a.public_url.empty() && a.public_url.back() == '/') a.public_url.pop_back();
   return a;
 }
@@ -153,6 +157,8 @@ int serve(const Config& config) {
     spdlog::error("event=bad_config error=\"{}\"", (!opts ? opts.error() : api_cfg.error()).message);
     return 2;
   }
+  if (api_cfg->testing_clock)
+    spdlog::warn("event=testing_clock_enabled note=\"an admin can set this server's clock: for tests only\"");
   store::StoreOptions so;
   so.read_connections = static_cast<std::size_t>(*reads);
   so.max_write_queue = static_cast<std::size_t>(*queue);
@@ -185,7 +191,8 @@ int serve(const Config& config) {
   Workers workers(store, {{"feedback_requests", {"ticket.updated"},
                            [public_url](store::Tx& tx, const events::StoredEvent& e) {
                              return feedback::on_ticket_event(tx, e, public_url);
-                           }}},
+                           }},
+                          {sla::k_consumer, sla::tracked_event_kinds(), sla::on_event}},
                   {{"planner_statistics", std::chrono::seconds(600), [&store]() { return store.refresh_statistics(); }},
                    {"daily_digest", std::chrono::seconds(60), [&store, public_url]() -> Status {
                       // Yesterday's digest (UTC days), once: read first, write only when due.
@@ -201,6 +208,20 @@ int serve(const Config& config) {
                         if (*n > 0) spdlog::info("event=digests_queued day={} count={}", yesterday, *n);
                         return {};
                       });
+                    }}},
+                  {{"sla_breaches", [&store]() -> Result<std::optional<int64_t>> {
+                      // Reads first: the timer writes only when a breach is due.
+                      int64_t now = now_epoch();
+                      auto next = store.read([](store::Conn& c) { return sla::next_breach(c); });
+                      if (!next || !*next || **next > now) return next;
+                      auto st = store.writer().run([now](store::Tx& tx) -> Status {
+                        auto n = sla::emit_due_breaches(tx, now);
+                        if (!n) return fail(n.error());
+                        if (*n > 0) spdlog::info("event=sla_breaches_emitted count={}", *n);
+                        return {};
+                      });
+                      if (!st) return fail(st.error());
+                      return store.read([](store::Conn& c) { return sla::next_breach(c); });
                     }}});
   // Agent replies on email tickets go into the outbox in the comment's own transaction, whether
   // or not a mail server is configured yet: they wait there until one is.

@@ -1,14 +1,20 @@
 #include <rapport/app/workers.hpp>
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
+
+#include <rapport/base/time.hpp>
 
 namespace rapport::app {
 
-Workers::Workers(store::Store& store, std::vector<Consumer> consumers, std::vector<Periodic> periodic)
+Workers::Workers(store::Store& store, std::vector<Consumer> consumers, std::vector<Periodic> periodic,
+                 std::vector<Timer> timers)
     : m_store(store),
       m_consumers(std::move(consumers)),
       m_periodic(std::move(periodic)),
-      m_next_run(m_periodic.size(), std::chrono::steady_clock::now()) {}
+      m_next_run(m_periodic.size(), std::chrono::steady_clock::now()),
+      m_timers(std::move(timers)) {}
 
 Workers::~Workers() { stop(); }
 
@@ -55,8 +61,11 @@ void Workers::loop() {
   while (true) {
     {
       std::unique_lock lock(m_mu);
-      // The timeout retries a failed batch even when nothing else is being written.
-      m_cv.wait_for(lock, std::chrono::seconds(5), [&] { return m_poked || m_stopping; });
+      // The timeout retries a failed batch even when nothing else is being written; a timer
+      // that is due sooner shortens it.
+      auto wait = std::chrono::seconds(5);
+      if (m_next_due) wait = std::clamp(std::chrono::seconds(*m_next_due - now_epoch()), std::chrono::seconds(0), wait);
+      m_cv.wait_for(lock, wait, [&] { return m_poked || m_stopping; });
       if (m_stopping) return;
       m_poked = false;
     }
@@ -69,6 +78,15 @@ void Workers::loop() {
       m_next_run[i] = now + m_periodic[i].every;
       if (auto st = m_periodic[i].run(); !st)
         spdlog::error("event=periodic_failed name={} error=\"{}\"", m_periodic[i].name, st.error().message);
+    }
+    m_next_due.reset();
+    for (const auto& t : m_timers) {
+      auto due = t.run();
+      if (!due) {
+        spdlog::error("event=timer_failed name={} error=\"{}\"", t.name, due.error().message);
+        continue;
+      }
+      if (*due && (!m_next_due || **due < *m_next_due)) m_next_due = *due;
     }
   }
 }

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,7 +29,16 @@ class Workers {
     std::chrono::seconds every;
     std::function<Status()> run;
   };
-  Workers(store::Store& store, std::vector<Consumer> consumers, std::vector<Periodic> periodic = {});
+  // A job that names the next time it is due (epoch seconds on now_epoch's clock, or nullopt
+  // when nothing is pending): the SLA breach timer. It runs on every wake-up and the thread
+  // sleeps no longer than until the earliest due time, so it fires on time without polling.
+  // Like a periodic job it must read before it writes.
+  struct Timer {
+    std::string name;
+    std::function<Result<std::optional<int64_t>>()> run;
+  };
+  Workers(store::Store& store, std::vector<Consumer> consumers, std::vector<Periodic> periodic = {},
+          std::vector<Timer> timers = {});
   ~Workers();
   void start();
   void stop();
@@ -43,6 +53,8 @@ class Workers {
   std::vector<Consumer> m_consumers;
   std::vector<Periodic> m_periodic;
   std::vector<std::chrono::steady_clock::time_point> m_next_run;
+  std::vector<Timer> m_timers;
+  std::optional<int64_t> m_next_due;  // the earliest time a timer asked for
   std::mutex m_mu;
   std::condition_variable m_cv;
   bool m_poked = false, m_stopping = false;

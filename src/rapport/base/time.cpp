@@ -1,5 +1,6 @@
 #include <rapport/base/time.hpp>
 
+#include <atomic>
 #include <sstream>
 
 #include <date/date.h>
@@ -8,7 +9,10 @@ namespace rapport {
 
 namespace {
 thread_local int64_t t_clock_override = 0;
-}
+std::atomic<int64_t> g_process_clock{0};
+}  // namespace
+
+void set_process_clock(int64_t at) { g_process_clock.store(at); }
 
 ScopedClock::ScopedClock(int64_t at) : m_previous(t_clock_override) { t_clock_override = at; }
 ScopedClock::~ScopedClock() { t_clock_override = m_previous; }
@@ -16,6 +20,7 @@ void ScopedClock::set(int64_t at) { t_clock_override = at; }
 
 int64_t now_epoch() {
   if (t_clock_override) return t_clock_override;
+  if (int64_t p = g_process_clock.load(std::memory_order_relaxed)) return p;
   return std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
 }
 

@@ -26,6 +26,11 @@ class ScopedClock {
  private:
   int64_t m_previous;
 };
+// Test-only: makes now_epoch() return `at` on every thread that has no ScopedClock (0 restores the
+// real clock). The server calls it only when `testing.clock_control` is on, so black-box tests
+// can move time past an SLA breach without waiting for it.
+void set_process_clock(int64_t at);
+
 // "2024-05-01T10:00:00Z"
 std::string iso8601(int64_t epoch_seconds);
 // Accepts "2024-05-01", "2024-05-01T10:00:00Z", "2024-05-01T10:00:00+02:00", "...10:00:00.123Z".

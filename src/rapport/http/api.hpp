@@ -33,6 +33,7 @@ struct ApiConfig {
   std::string public_url;               // base of links in emails; empty: the request's Host
   std::size_t db_threads = 4;           // threads that run requests' database work
   std::size_t db_queue = 10000;         // requests waiting for them before new ones get 503
+  bool testing_clock = false;           // test-only: PUT /api/v2/testing/clock sets the server's clock
 };
 
 class Api;
@@ -179,5 +180,6 @@ void register_feedback_routes(Api& api);
 void register_recognition_routes(Api& api);
 void register_email_routes(Api& api);
 void register_upload_routes(Api& api);
+void register_sla_routes(Api& api);
 
 }  // namespace rapport::http

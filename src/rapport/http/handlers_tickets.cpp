@@ -1,5 +1,6 @@
 #include <rapport/accounts/users.hpp>
 #include <rapport/http/handler_util.hpp>
+#include <rapport/http/sla_json.hpp>
 #include <rapport/tickets/tickets.hpp>
 
 namespace rapport::http {
@@ -22,6 +23,18 @@ void list(const CtxPtr& c, tickets::TicketFilter f) {
   with_read(c, [&](store::Conn& conn) {
     auto page = tickets::list_tickets(conn, f, *pr, c->who);
     if (!page) return c->api.reply_error(c, page.error());
+    if (wants_slas(*c)) {
+      // One query for the page's clocks, keyed by id as each ticket is encoded.
+      Json all = Json::array();
+      for (const auto& t : page->items) all.push_back({{"id", t.id}});
+      if (auto st = add_slas(conn, all); !st) return c->api.reply_error(c, st.error());
+      std::size_t i = 0;
+      return reply_page<domain::Ticket>(c, "tickets", *page, *pr, [&](const domain::Ticket& t) {
+        Json j = to_json(t, c->base);
+        j["slas"] = all[i++]["slas"];
+        return j;
+      });
+    }
     reply_page<domain::Ticket>(c, "tickets", *page, *pr, [&](const domain::Ticket& t) { return to_json(t, c->base); });
   });
 }
@@ -32,7 +45,11 @@ void show(const CtxPtr& c) {
   with_read(c, [&](store::Conn& conn) {
     auto t = tickets::get_ticket(conn, *id, c->who);
     if (!t) return c->api.reply_error(c, t.error());
-    c->api.reply_json(c, 200, {{"ticket", to_json(*t, c->base)}});
+    Json one = Json::array({to_json(*t, c->base)});
+    if (wants_slas(*c)) {
+      if (auto st = add_slas(conn, one); !st) return c->api.reply_error(c, st.error());
+    }
+    c->api.reply_json(c, 200, {{"ticket", one[0]}});
   });
 }
 
@@ -44,6 +61,9 @@ void show_many(const CtxPtr& c) {
     if (!ts) return c->api.reply_error(c, ts.error());
     Json items = Json::array();
     for (auto& t : *ts) items.push_back(to_json(t, c->base));
+    if (wants_slas(*c)) {
+      if (auto st = add_slas(conn, items); !st) return c->api.reply_error(c, st.error());
+    }
     c->api.reply_json(c, 200, {{"tickets", items}, {"next_page", nullptr}, {"previous_page", nullptr},
                                {"count", items.size()}});
   });

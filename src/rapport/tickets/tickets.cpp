@@ -586,7 +586,7 @@ CommentHook g_comment_hook;
 
 void set_comment_hook(CommentHook hook) { g_comment_hook = std::move(hook); }
 
-Result<Change> update_ticket(store::Tx& tx, Id id, const Json& in, const Principal& actor) {
+Result<Change> update_ticket(store::Tx& tx, Id id, const Json& in, const Principal& actor, const UpdateOptions& opts) {
   auto& conn = tx.conn();
   auto current = get_ticket(conn, id, actor);
   if (!current) return fail(current.error());
@@ -640,7 +640,7 @@ Result<Change> update_ticket(store::Tx& tx, Id id, const Json& in, const Princip
   params.push_back(id);
   if (auto r = conn.run(sql, params); !r) return fail(r.error());
 
-  Json via = via_json("api", Json::object());
+  Json via = via_json(opts.channel, opts.via_source);
   Json metadata = {{"system", Json::object()}, {"custom", Json::object()}};
   if (actor.token_id) metadata["system"]["api_token_id"] = *actor.token_id;
   if (auto r = conn.run("INSERT INTO audits(ticket_id, author_id, via, metadata, events, created_at) VALUES (?,?,?,?,?,?)",

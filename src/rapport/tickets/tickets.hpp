@@ -38,6 +38,13 @@ struct CreateOptions {
   Json via_source = Json::object();
 };
 
+// How an update arrived, for its audit's `via`: "api" by default; automatic changes name the rule
+// that made them (channel "rule", source.from {id, title, type}).
+struct UpdateOptions {
+  std::string channel = "api";
+  Json via_source = Json::object();
+};
+
 // The SQL condition (over table alias-free `tickets` columns) that limits rows to what
 // `p` may see; appends its parameters. Empty when `p` sees everything.
 std::string visibility_clause(const Principal& p, store::Params& params);
@@ -52,7 +59,8 @@ Result<std::vector<Ticket>> tickets_changed_since(store::Conn& conn, const domai
                                                   int64_t limit);
 
 Result<Change> create_ticket(store::Tx& tx, const Json& in, const Principal& actor, const CreateOptions& opts = {});
-Result<Change> update_ticket(store::Tx& tx, Id id, const Json& in, const Principal& actor);
+Result<Change> update_ticket(store::Tx& tx, Id id, const Json& in, const Principal& actor,
+                             const UpdateOptions& opts = {});
 Status delete_ticket(store::Tx& tx, Id id, const Principal& actor);
 
 Result<domain::Page<Comment>> list_comments(store::Conn& conn, Id ticket_id, const domain::PageRequest& pr,
