@@ -30,6 +30,13 @@ const std::vector<ConfigKey>& config_keys() {
       {"api.session_ttl", "43200", "seconds a browser session lasts"},
       {"api.export_lag_seconds", "60", "incremental exports withhold changes newer than this"},
       {"api.secure_cookies", "false", "mark session cookies Secure (set when served over TLS)"},
+      {"automation.interval_seconds", "3600", "seconds between runs of the time-based automations (at least 60)"},
+      {"automation.max_trigger_passes", "10", "passes over the trigger list per ticket update before the loop is cut"},
+      {"webhooks.allow_private_destinations", "false",
+       "deliver webhooks to loopback and private networks (off: refused, against SSRF)"},
+      {"webhooks.timeout_ms", "10000", "milliseconds a webhook attempt may take, connecting included"},
+      {"webhooks.max_attempts", "5", "attempts per webhook call before it is marked failed"},
+      {"webhooks.retry_base_ms", "1000", "delay before the first retry; each next one doubles (capped at an hour)"},
       {"log.level", "info", "trace, debug, info, warn or error"},
   };
   return k_keys;

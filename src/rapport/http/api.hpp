@@ -175,5 +175,6 @@ void register_search_routes(Api& api);
 void register_workforce_routes(Api& api);
 void register_feedback_routes(Api& api);
 void register_recognition_routes(Api& api);
+void register_automation_routes(Api& api);
 
 }  // namespace rapport::http
