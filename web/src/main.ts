@@ -10,6 +10,7 @@ import { renderLogin } from './login';
 import { renderMyFeedback } from './my_feedback';
 import { renderCase, renderRecovery } from './recovery';
 import { renderRewards } from './rewards';
+import { renderRules } from './rules';
 import { Router } from './router';
 import { renderTicket } from './ticket';
 import { renderTickets } from './tickets';
@@ -24,7 +25,8 @@ const router = new Router()
   .add('/leaderboard', renderLeaderboard)
   .add('/recovery', renderRecovery)
   .add('/recovery/:id', renderCase)
-  .add('/rewards', renderRewards);
+  .add('/rewards', renderRewards)
+  .add('/admin/:kind', renderRules);
 
 let session: Session | null = null;
 let generation = 0;
@@ -59,6 +61,7 @@ const NAV: NavItem[] = [
   { href: '#/leaderboard', label: 'Leaderboard', testid: 'nav-leaderboard', show: (u) => u.role === 'agent' || u.role === 'admin' },
   { href: '#/recovery', label: 'Recovery', testid: 'nav-recovery', show: seesAllFeedback },
   { href: '#/rewards', label: 'Rewards', testid: 'nav-rewards', show: managesRewards },
+  { href: '#/admin/triggers', label: 'Rules', testid: 'nav-rules', show: (u) => u.role === 'admin' },
 ];
 
 function navigate(hash: string): void {
