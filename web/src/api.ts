@@ -81,6 +81,8 @@ export interface TicketFilters {
 export interface TicketUpdate {
   status?: string;
   comment?: { body: string; public: boolean };
+  /** Fields a macro sets (priority, type, group_id, assignee_id, tags, subject). */
+  [field: string]: unknown;
 }
 
 export class ApiError extends Error {

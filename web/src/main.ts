@@ -11,6 +11,7 @@ import { renderMyFeedback } from './my_feedback';
 import { renderCase, renderRecovery } from './recovery';
 import { renderRewards } from './rewards';
 import { renderSlaQueue } from './sla';
+import { renderRules } from './rules';
 import { Router } from './router';
 import { renderTicket } from './ticket';
 import { renderTickets } from './tickets';
@@ -28,7 +29,8 @@ const router = new Router()
   .add('/recovery/:id', renderCase)
   .add('/rewards', renderRewards)
   .add('/workforce', renderWorkforce)
-  .add('/sla', renderSlaQueue);
+  .add('/sla', renderSlaQueue)
+  .add('/admin/:kind', renderRules);
 
 let session: Session | null = null;
 let generation = 0;
@@ -65,6 +67,7 @@ const NAV: NavItem[] = [
   { href: '#/rewards', label: 'Rewards', testid: 'nav-rewards', show: managesRewards },
   { href: '#/workforce', label: 'Workforce', testid: 'nav-workforce', show: plansWorkforce },
   { href: '#/sla', label: 'SLA queue', testid: 'nav-sla', show: (u) => u.role === 'agent' || u.role === 'admin' },
+  { href: '#/admin/triggers', label: 'Rules', testid: 'nav-rules', show: (u) => u.role === 'admin' },
 ];
 
 function navigate(hash: string): void {

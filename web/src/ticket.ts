@@ -17,6 +17,7 @@ import {
   type User,
 } from './api';
 import { formatDate, h, replaceChildren, timeAgo, uid } from './dom';
+import { activeMacros, previewMacro } from './rules_api';
 import type { RouteContext } from './router';
 import { slaPanel } from './sla';
 import { errorBox, loading, messageOf, priorityLabel, setTitle, statusBadge, statusLabel } from './ui';
@@ -112,7 +113,8 @@ export function renderTicket(container: HTMLElement, ctx: RouteContext): void {
     } else if (composer) {
       composer.setStatus(ticket.status);
     } else {
-      composer = new Composer(ticket, async (update) => {
+      const role = ctx.session.user.role;
+      composer = new Composer(ticket, role === 'agent' || role === 'admin', async (update) => {
         await updateTicket(id, update);
         // The update is saved; a failed reload is reported beside the conversation, not as a failed send.
         try {
@@ -285,9 +287,13 @@ class Composer {
   private bodyLabel: HTMLLabelElement;
   private publicRadio: HTMLInputElement;
   private currentStatus: string;
+  /** Field changes of the macro last applied, sent with the next submit. */
+  private macroFields: Record<string, unknown> = {};
+  private macroNote: HTMLElement;
 
   constructor(
-    ticket: Ticket,
+    private readonly ticket: Ticket,
+    staff: boolean,
     private readonly send: (update: TicketUpdate) => Promise<void>,
   ) {
     this.currentStatus = ticket.status;
@@ -304,6 +310,20 @@ class Composer {
     this.setStatus(ticket.status);
     this.submit = h('button', { type: 'submit', class: 'primary', testid: 'composer-submit' }, 'Submit');
     this.feedback = h('div', { class: 'feedback', 'aria-live': 'polite', testid: 'composer-feedback' });
+    this.macroNote = h('p', { class: 'muted', 'aria-live': 'polite', testid: 'macro-note' });
+    const macroId = uid('composer-macro');
+    const macroSelect = h('select', { id: macroId, testid: 'macro-select' }, h('option', { value: '' }, 'Apply a macro…'));
+    const macroField = staff ? h('div', { class: 'field inline' }, h('label', { for: macroId }, 'Macro'), macroSelect) : null;
+    if (staff) {
+      activeMacros().then(
+        (macros) => macroSelect.append(...macros.map((m) => h('option', { value: String(m.id) }, m.title))),
+        () => macroField?.remove(), // no macros for this user: no control
+      );
+      macroSelect.addEventListener('change', () => {
+        const id = Number(macroSelect.value);
+        if (id) void this.applyMacro(id, macroSelect.selectedOptions[0]?.textContent ?? '');
+      });
+    }
 
     this.element = h(
       'form',
@@ -315,7 +335,9 @@ class Composer {
         h('label', { class: 'toggle' }, this.publicRadio, h('span', null, 'Public reply')),
         h('label', { class: 'toggle' }, internalRadio, h('span', null, 'Internal note')),
       ),
+      macroField,
       h('div', { class: 'field' }, this.bodyLabel, this.body),
+      this.macroNote,
       this.feedback,
       h(
         'div',
@@ -345,6 +367,29 @@ class Composer {
     });
   }
 
+  /** Fills the composer with what the macro would do; nothing is saved until Submit. */
+  private async applyMacro(id: number, title: string): Promise<void> {
+    try {
+      const result = await previewMacro(this.ticket.id, id);
+      const { id: _id, status, ...fields } = result.ticket;
+      void _id;
+      this.macroFields = fields;
+      if (typeof status === 'string' && (COMPOSER_STATUSES as readonly string[]).includes(status)) this.status.value = status;
+      if (result.comment?.body !== undefined) this.body.value = result.comment.body;
+      if (result.comment?.public !== undefined) {
+        const radio = this.element.querySelector<HTMLInputElement>(`input[value=${result.comment.public ? 'public' : 'internal'}]`);
+        if (radio) {
+          radio.checked = true;
+          radio.dispatchEvent(new Event('change'));
+        }
+      }
+      const changes = Object.entries(fields).map(([k, v]) => `${k} → ${Array.isArray(v) ? v.join(' ') : String(v ?? 'none')}`);
+      this.macroNote.textContent = `Macro “${title}” applied${changes.length ? `; on submit it also sets ${changes.join(', ')}` : ''}. Review and submit.`;
+    } catch (err) {
+      replaceChildren(this.feedback, errorBox(`Couldn't apply the macro. ${messageOf(err)}`));
+    }
+  }
+
   setStatus(status: string): void {
     this.currentStatus = status;
     this.status.value = (COMPOSER_STATUSES as readonly string[]).includes(status) ? status : 'open';
@@ -355,7 +400,8 @@ class Composer {
     const update: TicketUpdate = {};
     if (this.status.value !== this.currentStatus) update.status = this.status.value;
     if (text.trim()) update.comment = { body: text, public: this.publicRadio.checked };
-    if (!update.comment && !update.status) {
+    Object.assign(update, this.macroFields);
+    if (!update.comment && !update.status && Object.keys(this.macroFields).length === 0) {
       replaceChildren(this.feedback, errorBox('Write a comment or change the status.'));
       this.body.focus();
       return;
@@ -369,6 +415,8 @@ class Composer {
     try {
       await this.send(update);
       this.body.value = '';
+      this.macroFields = {};
+      this.macroNote.textContent = '';
       replaceChildren(
         this.feedback,
         h('p', { class: 'success', role: 'status' }, update.comment ? (update.comment.public ? 'Reply sent.' : 'Note added.') : 'Ticket updated.'),

@@ -5,6 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include <rapport/app/workers.hpp>
+#include <rapport/automation/engine.hpp>
+#include <rapport/automation/webhooks.hpp>
 #include <rapport/base/crypto.hpp>
 #include <rapport/feedback/feedback.hpp>
 #include <rapport/feedback/recognition.hpp>
@@ -133,6 +135,38 @@ Result<email::SenderOptions> mail_options(const Config& c) {
   return o;
 }
 
+struct AutomationSettings {
+  automation::EngineOptions engine;
+  automation::SenderOptions sender;
+  int64_t interval_seconds = 3600;
+};
+
+Result<AutomationSettings> automation_settings(const Config& c, const std::string& public_url) {
+  AutomationSettings s;
+  s.engine.public_url = public_url;
+  auto interval = c.integer("automation.interval_seconds");
+  auto passes = c.integer("automation.max_trigger_passes");
+  auto priv = c.boolean("webhooks.allow_private_destinations");
+  auto timeout = c.integer("webhooks.timeout_ms");
+  auto attempts = c.integer("webhooks.max_attempts");
+  auto base = c.integer("webhooks.retry_base_ms");
+  for (auto* r : {&interval, &passes, &timeout, &attempts, &base})
+    if (!*r) return fail(r->error());
+  if (!priv) return fail(priv.error());
+  if (*interval < 60) return fail(Error::invalid("automation.interval_seconds must be at least 60"));
+  if (*passes < 1 || *passes > 100) return fail(Error::invalid("automation.max_trigger_passes must be 1 to 100"));
+  if (*timeout < 100 || *timeout > 120000) return fail(Error::invalid("webhooks.timeout_ms must be 100 to 120000"));
+  if (*attempts < 1 || *attempts > 20) return fail(Error::invalid("webhooks.max_attempts must be 1 to 20"));
+  if (*base < 10 || *base > 3600000) return fail(Error::invalid("webhooks.retry_base_ms must be 10 to 3600000"));
+  s.interval_seconds = *interval;
+  s.engine.max_trigger_passes = static_cast<int>(*passes);
+  s.sender.allow_private = *priv;
+  s.sender.timeout_ms = *timeout;
+  s.sender.max_attempts = *attempts;
+  s.sender.retry_base_ms = *base;
+  return s;
+}
+
 }  // namespace
 
 int serve(const Config& config) {
@@ -188,6 +222,19 @@ int serve(const Config& config) {
     spdlog::error("event=secret_setup_failed error=\"{}\"", sec.error().message);
     return 1;
   }
+  // Business rules: triggers run inside every ticket write, automations on a schedule, webhook
+  // calls on their own sender thread.
+  auto rules = automation_settings(config, public_url);
+  if (!rules) {
+    spdlog::error("event=bad_config error=\"{}\"", rules.error().message);
+    return 2;
+  }
+  auto engine = rules->engine;
+  tickets::set_after_write_hook([engine](store::Tx& tx, const tickets::Written& w, tickets::Change& c) {
+    return automation::run_triggers(tx, w, c, engine);
+  });
+  automation::WebhookSender webhook_sender(store, rules->sender);
+
   Workers workers(store, {{"feedback_requests", {"ticket.updated"},
                            [public_url](store::Tx& tx, const events::StoredEvent& e) {
                              return feedback::on_ticket_event(tx, e, public_url);
@@ -208,6 +255,12 @@ int serve(const Config& config) {
                         if (*n > 0) spdlog::info("event=digests_queued day={} count={}", yesterday, *n);
                         return {};
                       });
+                    }},
+                   {"automations", std::chrono::seconds(rules->interval_seconds), [&store, engine]() -> Status {
+                      auto r = automation::run_automations(store, engine);
+                      if (!r) return fail(r.error());
+                      if (r->fired > 0) spdlog::info("event=automations_ran tickets={} fired={}", r->tickets, r->fired);
+                      return {};
                     }}},
                   {{"sla_breaches", [&store]() -> Result<std::optional<int64_t>> {
                       // Reads first: the timer writes only when a breach is due.
@@ -235,12 +288,14 @@ int serve(const Config& config) {
   // All wake on every commit. The stream holds connections of the server below: stop() it
   // before the server shuts down.
   http::FeedbackStream feedback_stream(store);
-  store.writer().set_commit_listener([&workers, &feedback_stream, s = sender.get()] {
+  store.writer().set_commit_listener([&workers, &feedback_stream, &webhook_sender, s = sender.get()] {
     workers.poke();
     feedback_stream.poke();
+    webhook_sender.poke();
     if (s) s->poke();
   });
   workers.start();
+  webhook_sender.start();
   feedback_stream.start();
   if (sender) {
     sender->start();
@@ -280,6 +335,7 @@ int serve(const Config& config) {
   api.stop();  // runs what the database threads still hold, then joins them
   workers.stop();
   if (sender) sender->stop();  // aborts transfers in flight: those rows stay due for the next start
+  webhook_sender.stop();
   store.writer().stop();  // commits whatever is still queued
   tickets::set_comment_hook({});
   spdlog::info("event=shutdown_complete");

@@ -19,6 +19,8 @@ std::string random_token(std::size_t bytes = 32);
 std::string sha256_hex(std::string_view data);
 // HMAC-SHA-256 of `data` under `key`, lower-case hex.
 std::string hmac_sha256_hex(std::string_view key, std::string_view data);
+// The same, as the 32 raw bytes (for signatures sent base64-encoded, such as webhooks').
+std::string hmac_sha256(std::string_view key, std::string_view data);
 // Compares in constant time.
 bool equal_constant_time(std::string_view a, std::string_view b);
 

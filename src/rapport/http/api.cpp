@@ -218,6 +218,7 @@ Api::Api(store::Store& store, ApiConfig config) : m_store(store), m_config(std::
   register_email_routes(*this);
   register_upload_routes(*this);
   register_sla_routes(*this);
+  register_automation_routes(*this);
 }
 
 void Api::add(std::string method, std::string pattern, AuthMode auth, RouteHandler h, bool on_io) {

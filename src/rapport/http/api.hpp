@@ -181,5 +181,6 @@ void register_recognition_routes(Api& api);
 void register_email_routes(Api& api);
 void register_upload_routes(Api& api);
 void register_sla_routes(Api& api);
+void register_automation_routes(Api& api);
 
 }  // namespace rapport::http

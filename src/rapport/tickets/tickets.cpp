@@ -357,6 +357,12 @@ Json via_json(const std::string& channel, const Json& source) {
   return {{"channel", channel}, {"source", source.empty() ? Json{{"from", Json::object()}, {"to", Json::object()}, {"rel", nullptr}} : source}};
 }
 
+// Zendesk's via for a business rule's change: {channel: "rule", source: {rel, from: {id, title}}}.
+Json rule_via_json(const RuleVia& r) {
+  return {{"channel", "rule"},
+          {"source", {{"rel", r.rel}, {"from", {{"id", r.id}, {"title", r.title}}}, {"to", Json::object()}}}};
+}
+
 Status check_solve(store::Conn& conn, Ticket& t, const Principal& actor, Validation& v) {
   if (t.status != "solved" && t.status != "closed") return {};
   if (!t.assignee_id) {
@@ -366,6 +372,19 @@ Status check_solve(store::Conn& conn, Ticket& t, const Principal& actor, Validat
   }
   (void)conn;
   return {};
+}
+
+AfterWriteHook& after_write_hook() {
+  static AfterWriteHook hook;
+  return hook;
+}
+
+// Runs the registered hook after a create or an update (never for a rule's own change).
+Status run_hook(store::Tx& tx, const std::optional<Ticket>& before, const std::optional<Comment>& comment,
+                const Principal& actor, Change& change) {
+  auto& hook = after_write_hook();
+  if (!hook) return {};
+  return hook(tx, Written{before, comment, actor}, change);
 }
 
 }  // namespace
@@ -577,16 +596,16 @@ Result<Change> create_ticket(store::Tx& tx, const Json& in, const Principal& act
                    {"group_id", opt(t.group_id)}, {"assignee_id", opt(t.assignee_id)}, {"tags", t.tags},
                    {"audit_id", audit.id}, {"comment_id", comment->id}, {"public", comment->is_public}}};
   if (auto ev = events::append(conn, e, now); !ev) return fail(ev.error());
-  return Change{t, audit};
+  Change out{t, audit};
+  if (auto st = run_hook(tx, std::nullopt, *comment, actor, out); !st) return fail(st.error());
+  return out;
 }
 
 namespace {
 CommentHook g_comment_hook;
-}  // namespace
 
-void set_comment_hook(CommentHook hook) { g_comment_hook = std::move(hook); }
-
-Result<Change> update_ticket(store::Tx& tx, Id id, const Json& in, const Principal& actor, const UpdateOptions& opts) {
+Result<Change> update_impl(store::Tx& tx, Id id, const Json& in, const Principal& actor, const RuleVia* rule,
+                           std::optional<Id> join_audit, const UpdateOptions& opts) {
   auto& conn = tx.conn();
   auto current = get_ticket(conn, id, actor);
   if (!current) return fail(current.error());
@@ -640,20 +659,33 @@ Result<Change> update_ticket(store::Tx& tx, Id id, const Json& in, const Princip
   params.push_back(id);
   if (auto r = conn.run(sql, params); !r) return fail(r.error());
 
-  Json via = via_json(opts.channel, opts.via_source);
-  Json metadata = {{"system", Json::object()}, {"custom", Json::object()}};
-  if (actor.token_id) metadata["system"]["api_token_id"] = *actor.token_id;
-  if (auto r = conn.run("INSERT INTO audits(ticket_id, author_id, via, metadata, events, created_at) VALUES (?,?,?,?,?,?)",
-                        {id, actor_id(actor), via.dump(), metadata.dump(), "[]", now});
-      !r)
-    return fail(r.error());
+  Json via = rule ? rule_via_json(*rule) : via_json(opts.channel, opts.via_source);
   Audit audit;
-  audit.id = conn.last_insert_id();
-  audit.ticket_id = id;
-  audit.author_id = actor_id(actor);
-  audit.via = via;
-  audit.metadata = metadata;
-  audit.created_at = now;
+  if (join_audit) {
+    // A trigger's changes join the audit of the update that fired it, as in Zendesk.
+    bool found = false;
+    auto st = conn.each("SELECT id, ticket_id, author_id, via, metadata, events, created_at FROM audits WHERE id = ?",
+                        {*join_audit}, [&](const store::Row& r) {
+                          audit = map_audit(r);
+                          found = true;
+                        });
+    if (!st) return fail(st.error());
+    if (!found || audit.ticket_id != id) return fail(Error::internal("the audit to join is not this ticket's"));
+  } else {
+    Json metadata = {{"system", Json::object()}, {"custom", Json::object()}};
+    if (actor.token_id) metadata["system"]["api_token_id"] = *actor.token_id;
+    if (auto r = conn.run("INSERT INTO audits(ticket_id, author_id, via, metadata, events, created_at) VALUES (?,?,?,?,?,?)",
+                          {id, actor_id(actor), via.dump(), metadata.dump(), "[]", now});
+        !r)
+      return fail(r.error());
+    audit.id = conn.last_insert_id();
+    audit.ticket_id = id;
+    audit.author_id = actor_id(actor);
+    audit.via = via;
+    audit.metadata = metadata;
+    audit.created_at = now;
+  }
+  auto first_new_event = audit.events.size();
   std::optional<Comment> comment;
   if (nc) {
     auto c = insert_comment(conn, id, audit.id, *nc, via, now);
@@ -665,7 +697,10 @@ Result<Change> update_ticket(store::Tx& tx, Id id, const Json& in, const Princip
       return fail(r.error());
   }
   for (auto& c : changes) audit.events.push_back(c);
-  for (std::size_t i = 0; i < audit.events.size(); ++i) audit.events[i]["id"] = audit.id * 100 + static_cast<int64_t>(i);
+  for (std::size_t i = first_new_event; i < audit.events.size(); ++i) {
+    audit.events[i]["id"] = audit.id * 100 + static_cast<int64_t>(i);
+    if (rule && join_audit) audit.events[i]["via"] = via;  // which rule made this change
+  }
   if (auto r = conn.run("UPDATE audits SET events = ? WHERE id = ?", {audit.events.dump(), audit.id}); !r)
     return fail(r.error());
   if (changed.contains("tags")) {
@@ -679,12 +714,35 @@ Result<Change> update_ticket(store::Tx& tx, Id id, const Json& in, const Princip
     data["comment"] = {{"id", comment->id}, {"public", comment->is_public}, {"author_id", comment->author_id},
                        {"by_requester", comment->author_id == t.requester_id}};
   }
+  if (rule) data["rule"] = {{"rel", rule->rel}, {"id", rule->id}, {"title", rule->title}};
   events::Event e{"ticket.updated", "ticket", id, actor_id(actor), actor.token_id, data};
   if (auto ev = events::append(conn, e, now); !ev) return fail(ev.error());
+  // The comment hook (email replies) runs for rules' comments too; the after-write hook
+  // (triggers) never for a rule's own change.
   if (comment && g_comment_hook) {
     if (auto st = g_comment_hook(tx, t, *comment, actor); !st) return fail(st.error());
   }
-  return Change{t, audit};
+  Change out{t, audit};
+  if (!rule) {
+    if (auto st = run_hook(tx, *current, comment, actor, out); !st) return fail(st.error());
+  }
+  return out;
+}
+
+}  // namespace
+
+void set_comment_hook(CommentHook hook) { g_comment_hook = std::move(hook); }
+
+Result<Change> update_ticket(store::Tx& tx, Id id, const Json& in, const Principal& actor, const UpdateOptions& opts) {
+  return update_impl(tx, id, in, actor, nullptr, std::nullopt, opts);
+}
+
+void set_after_write_hook(AfterWriteHook hook) { after_write_hook() = std::move(hook); }
+
+Result<Change> apply_rule_update(store::Tx& tx, Id id, const Json& in, const RuleVia& rule, std::optional<Id> join_audit) {
+  domain::Principal system;
+  system.role = domain::Role::admin;  // rules act with an admin's reach, as Zendesk's do
+  return update_impl(tx, id, in, system, &rule, join_audit, {});
 }
 
 Status delete_ticket(store::Tx& tx, Id id, const Principal& actor) {

@@ -84,6 +84,35 @@ void set_comment_hook(CommentHook hook);
 
 // Plain text from HTML for `plain_body` and html-only comments (tags dropped, entities decoded).
 std::string html_to_text(std::string_view html);
+
+// ---- The after-write hook: business rules (triggers) run inside the writing transaction ----
+//
+// `tickets` cannot know the rules (they depend on it), so the app registers one hook at wiring
+// time. create_ticket and update_ticket call it after their own rows and event are written, in the
+// same transaction; a failing hook fails the whole write. The hook may change the ticket through
+// apply_rule_update and then updates `change` to what the caller should see.
+struct Written {
+  std::optional<Ticket> before;    // nullopt: the ticket was just created
+  std::optional<Comment> comment;  // the comment this write added, if any
+  const Principal& actor;
+};
+using AfterWriteHook = std::function<Status(store::Tx& tx, const Written& written, Change& change)>;
+// Set once before traffic starts (not thread-safe against concurrent writes); empty: no hook.
+void set_after_write_hook(AfterWriteHook hook);
+
+// Who made an automatic change: a trigger or an automation, shown as Zendesk's via
+// {channel: "rule", source: {rel, from: {id, title}}}.
+struct RuleVia {
+  std::string rel;  // "trigger" | "automation"
+  Id id = 0;
+  std::string title;
+};
+// Changes ticket `id` as `rule` would: the same fields and validation as update_ticket (any
+// ticket, with an admin's reach). A trigger joins the audit `join_audit` of the update that fired
+// it, each added audit event carrying the rule's via; an automation gets an audit of its own with
+// that via. The ticket.updated event names the rule. Never runs the after-write hook.
+Result<Change> apply_rule_update(store::Tx& tx, Id id, const Json& in, const RuleVia& rule,
+                                 std::optional<Id> join_audit = std::nullopt);
 // HTML for a plain-text comment, escaped, paragraphs from blank lines.
 std::string text_to_html(std::string_view text);
 
