@@ -1,5 +1,6 @@
 #pragma once
 // Tickets, their comments and audits: the helpdesk's core records.
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,22 @@ struct CreateOptions {
   Json via_source = Json::object();
 };
 
+// How an update arrived: rules and automatic answers say so in the audit's `via` and the
+// comment's metadata (e.g. {"system":{"auto_submitted":true}}).
+struct UpdateOptions {
+  std::string channel = "api";
+  Json via_source = Json::object();
+  Json comment_metadata = Json::object();
+};
+
+// A hook run inside create_ticket's transaction, after the ticket, its first comment, audit and
+// `ticket.created` event are written. It may change the ticket (update_ticket in the same `tx`);
+// create_ticket then returns the ticket as the hooks left it. A failing hook fails the create.
+// Hooks are registered once at wiring time (app/), before any request is served.
+using CreateHook = std::function<Status(store::Tx&, const Ticket&)>;
+void add_create_hook(CreateHook hook);
+void clear_create_hooks();  // for tests
+
 // The SQL condition (over table alias-free `tickets` columns) that limits rows to what
 // `p` may see; appends its parameters. Empty when `p` sees everything.
 std::string visibility_clause(const Principal& p, store::Params& params);
@@ -51,7 +68,8 @@ Result<std::vector<Ticket>> tickets_changed_since(store::Conn& conn, const domai
                                                   int64_t limit);
 
 Result<Change> create_ticket(store::Tx& tx, const Json& in, const Principal& actor, const CreateOptions& opts = {});
-Result<Change> update_ticket(store::Tx& tx, Id id, const Json& in, const Principal& actor);
+Result<Change> update_ticket(store::Tx& tx, Id id, const Json& in, const Principal& actor,
+                             const UpdateOptions& opts = {});
 Status delete_ticket(store::Tx& tx, Id id, const Principal& actor);
 
 Result<domain::Page<Comment>> list_comments(store::Conn& conn, Id ticket_id, const domain::PageRequest& pr,
