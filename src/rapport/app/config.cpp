@@ -30,6 +30,9 @@ const std::vector<ConfigKey>& config_keys() {
       {"api.session_ttl", "43200", "seconds a browser session lasts"},
       {"api.export_lag_seconds", "60", "incremental exports withhold changes newer than this"},
       {"api.secure_cookies", "false", "mark session cookies Secure (set when served over TLS)"},
+      {"help_center.anonymous_requests", "true", "anyone may submit the contact form and POST /api/v2/requests without signing in"},
+      {"help_center.requests_per_ip_per_hour", "20", "requests submitted per client address per hour; 0 turns the limit off"},
+      {"help_center.requests_per_email_per_hour", "5", "requests submitted per requester email per hour; 0 turns the limit off"},
       {"log.level", "info", "trace, debug, info, warn or error"},
   };
   return k_keys;

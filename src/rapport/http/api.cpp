@@ -213,6 +213,8 @@ Api::Api(store::Store& store, ApiConfig config) : m_store(store), m_config(std::
   register_workforce_routes(*this);
   register_feedback_routes(*this);
   register_recognition_routes(*this);
+  register_knowledge_routes(*this);
+  register_incident_routes(*this);
 }
 
 void Api::add(std::string method, std::string pattern, AuthMode auth, RouteHandler h, bool on_io) {
