@@ -4,6 +4,9 @@ import './style.css';
 import { clearCaches, getSession, logout, rememberUser, setCsrfToken, setUnauthorizedHandler, type Session, type User } from './api';
 import { h, replaceChildren } from './dom';
 import { clearFeedbackCaches, listCases, managesRewards, seesAllFeedback } from './feedback_api';
+import { renderIncidents } from './incidents';
+import { renderArticleEditor, renderKnowledge } from './knowledge';
+import { editsKnowledge } from './knowledge_api';
 import { renderLeaderboard } from './leaderboard';
 import { renderLiveFeed } from './live_feed';
 import { renderLogin } from './login';
@@ -24,7 +27,11 @@ const router = new Router()
   .add('/leaderboard', renderLeaderboard)
   .add('/recovery', renderRecovery)
   .add('/recovery/:id', renderCase)
-  .add('/rewards', renderRewards);
+  .add('/rewards', renderRewards)
+  .add('/kb', renderKnowledge)
+  .add('/kb/articles/:id', renderArticleEditor)
+  .add('/kb/new/:section', renderArticleEditor)
+  .add('/incidents', renderIncidents);
 
 let session: Session | null = null;
 let generation = 0;
@@ -59,6 +66,8 @@ const NAV: NavItem[] = [
   { href: '#/leaderboard', label: 'Leaderboard', testid: 'nav-leaderboard', show: (u) => u.role === 'agent' || u.role === 'admin' },
   { href: '#/recovery', label: 'Recovery', testid: 'nav-recovery', show: seesAllFeedback },
   { href: '#/rewards', label: 'Rewards', testid: 'nav-rewards', show: managesRewards },
+  { href: '#/kb', label: 'Knowledge base', testid: 'nav-kb', show: editsKnowledge },
+  { href: '#/incidents', label: 'Incidents', testid: 'nav-incidents', show: (u) => u.role === 'agent' || u.role === 'admin' },
 ];
 
 function navigate(hash: string): void {
