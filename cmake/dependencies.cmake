@@ -15,3 +15,5 @@ pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
 pkg_check_modules(GMIME REQUIRED IMPORTED_TARGET gmime-3.0)
 find_package(CURL REQUIRED)
+# Knowledge-base articles are Markdown rendered with GitHub's CommonMark (tables, autolinks).
+pkg_check_modules(CMARK_GFM REQUIRED IMPORTED_TARGET libcmark-gfm)

@@ -4,6 +4,9 @@ import './style.css';
 import { clearCaches, getSession, logout, rememberUser, setCsrfToken, setUnauthorizedHandler, type Session, type User } from './api';
 import { h, replaceChildren } from './dom';
 import { clearFeedbackCaches, listCases, managesRewards, seesAllFeedback } from './feedback_api';
+import { renderIncidents } from './incidents';
+import { renderArticleEditor, renderKnowledge } from './knowledge';
+import { editsKnowledge } from './knowledge_api';
 import { renderLeaderboard } from './leaderboard';
 import { renderLiveFeed } from './live_feed';
 import { renderLogin } from './login';
@@ -30,7 +33,11 @@ const router = new Router()
   .add('/rewards', renderRewards)
   .add('/workforce', renderWorkforce)
   .add('/sla', renderSlaQueue)
-  .add('/admin/:kind', renderRules);
+  .add('/admin/:kind', renderRules)
+  .add('/kb', renderKnowledge)
+  .add('/kb/articles/:id', renderArticleEditor)
+  .add('/kb/new/:section', renderArticleEditor)
+  .add('/incidents', renderIncidents);
 
 let session: Session | null = null;
 let generation = 0;
@@ -68,6 +75,8 @@ const NAV: NavItem[] = [
   { href: '#/workforce', label: 'Workforce', testid: 'nav-workforce', show: plansWorkforce },
   { href: '#/sla', label: 'SLA queue', testid: 'nav-sla', show: (u) => u.role === 'agent' || u.role === 'admin' },
   { href: '#/admin/triggers', label: 'Rules', testid: 'nav-rules', show: (u) => u.role === 'admin' },
+  { href: '#/kb', label: 'Knowledge base', testid: 'nav-kb', show: editsKnowledge },
+  { href: '#/incidents', label: 'Incidents', testid: 'nav-incidents', show: (u) => u.role === 'agent' || u.role === 'admin' },
 ];
 
 function navigate(hash: string): void {

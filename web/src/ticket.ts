@@ -18,6 +18,7 @@ import {
 } from './api';
 import { formatDate, h, replaceChildren, timeAgo, uid } from './dom';
 import { activeMacros, previewMacro } from './rules_api';
+import { recordSuggestion, ticketSuggestions, type Article } from './knowledge_api';
 import type { RouteContext } from './router';
 import { slaPanel } from './sla';
 import { errorBox, loading, messageOf, priorityLabel, setTitle, statusBadge, statusLabel } from './ui';
@@ -55,7 +56,9 @@ export function renderTicket(container: HTMLElement, ctx: RouteContext): void {
   setTitle(`Ticket #${id}`);
 
   const head = h('div', { class: 'ticket-head' });
-  const props = h('aside', { class: 'ticket-props', 'aria-label': 'Ticket properties' });
+  const propsSlot = h('div');
+  const suggestionsSlot = h('section', { class: 'suggestions', 'aria-labelledby': 'suggestions-heading', testid: 'suggestions' });
+  const props = h('aside', { class: 'ticket-props', 'aria-label': 'Ticket properties' }, propsSlot, suggestionsSlot);
   const conversation = h('section', { class: 'conversation', 'aria-labelledby': 'conversation-heading' });
   const composerSlot = h('div', { class: 'composer-slot' });
   const layout = h(
@@ -104,7 +107,7 @@ export function renderTicket(container: HTMLElement, ctx: RouteContext): void {
     const { ticket } = data;
     setTitle(`#${ticket.id} ${ticket.subject ?? ''}`.trim());
     replaceChildren(head, ticketHeading(ticket));
-    replaceChildren(props, properties(data), slaPanel(data.ticket));
+    replaceChildren(propsSlot, properties(data), slaPanel(data.ticket));
     showConversation(data);
     watchDeliveries();
     if (ticket.status === 'closed') {
@@ -134,12 +137,53 @@ export function renderTicket(container: HTMLElement, ctx: RouteContext): void {
       replaceChildren(container, backLink(), head, layout);
       show(data);
       head.querySelector('h1')?.focus();
+      showSuggestions(id, suggestionsSlot, (text) => composer?.insertText(text), ctx);
     },
     (err: unknown) => {
       if (!ctx.isCurrent()) return;
       const message =
         err instanceof ApiError && err.status === 404 ? `Ticket #${id} doesn't exist or was deleted.` : `Couldn't load ticket #${id}. ${messageOf(err)}`;
       replaceChildren(container, backLink(), errorBox(message));
+    },
+  );
+}
+
+/** Text with the server's <em> highlights as <mark>: the snippet is escaped HTML, read as text here. */
+function snippetNodes(snippet: string): Node[] {
+  const text = new DOMParser().parseFromString(snippet, 'text/html').body;
+  return Array.from(text.childNodes).map((n) =>
+    n.nodeType === Node.ELEMENT_NODE && (n as Element).tagName === 'EM' ? h('mark', null, n.textContent ?? '') : document.createTextNode(n.textContent ?? ''),
+  );
+}
+
+/** Knowledge-base articles matching the ticket; public ones can be inserted into the reply as a link. */
+function showSuggestions(ticketId: number, slot: HTMLElement, insert: (text: string) => void, ctx: RouteContext): void {
+  replaceChildren(slot, h('h2', { id: 'suggestions-heading' }, 'Suggested articles'), loading('Finding articles…'));
+  ticketSuggestions(ticketId).then(
+    (articles: Article[]) => {
+      if (!ctx.isCurrent()) return;
+      const items = articles.map((a) => {
+        const insertButton =
+          a.visibility === 'public'
+            ? h('button', { type: 'button', class: 'link-button', testid: 'suggestion-insert' }, 'Insert link')
+            : h('span', { class: 'muted', title: 'Internal articles are for agents; customers cannot open them' }, 'Internal');
+        insertButton.addEventListener('click', () => {
+          insert(`${a.title}: ${a.html_url}`);
+          recordSuggestion(ticketId, a.id, 'inserted').catch(() => undefined); // a lost count must not block the reply
+        });
+        const link = h('a', { href: `#/kb/articles/${a.id}`, testid: 'suggestion-title' }, a.title);
+        link.addEventListener('click', () => void recordSuggestion(ticketId, a.id, 'clicked').catch(() => undefined));
+        return h('li', { testid: 'suggestion', 'data-article-id': a.id }, link, h('p', { class: 'snippet muted' }, ...snippetNodes(a.snippet ?? '')), insertButton);
+      });
+      replaceChildren(
+        slot,
+        h('h2', { id: 'suggestions-heading' }, 'Suggested articles'),
+        items.length ? h('ul', { class: 'suggestion-list' }, ...items) : h('p', { class: 'empty' }, 'No matching articles.'),
+      );
+    },
+    () => {
+      // Suggestions are a help, not the page: without them the ticket still works.
+      if (ctx.isCurrent()) replaceChildren(slot);
     },
   );
 }
@@ -388,6 +432,18 @@ class Composer {
     } catch (err) {
       replaceChildren(this.feedback, errorBox(`Couldn't apply the macro. ${messageOf(err)}`));
     }
+  }
+
+  /** Adds `text` on its own line to a public reply (switching to one) and puts the cursor after it. */
+  insertText(text: string): void {
+    if (!this.publicRadio.checked) {
+      this.publicRadio.checked = true;
+      this.publicRadio.dispatchEvent(new Event('change'));
+    }
+    const current = this.body.value;
+    this.body.value = current && !current.endsWith('\n') ? `${current}\n${text}` : `${current}${text}`;
+    this.body.focus();
+    this.body.setSelectionRange(this.body.value.length, this.body.value.length);
   }
 
   setStatus(status: string): void {

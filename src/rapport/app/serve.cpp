@@ -19,6 +19,7 @@
 #include <rapport/http/feedback_stream.hpp>
 #include <rapport/http/server.hpp>
 #include <rapport/sla/tracker.hpp>
+#include <rapport/knowledge/incidents.hpp>
 #include <rapport/store/store.hpp>
 #include <rapport/tickets/tickets.hpp>
 
@@ -73,6 +74,16 @@ Result<http::ApiConfig> api_config(const Config& c) {
   a.session_ttl_seconds = *ttl;
   a.export_lag_seconds = *lag;
   a.secure_cookies = *sec;
+  auto anon = c.boolean("help_center.anonymous_requests");
+  auto per_ip = c.integer("help_center.requests_per_ip_per_hour");
+  auto per_email = c.integer("help_center.requests_per_email_per_hour");
+  if (!anon) return fail(anon.error());
+  if (!per_ip) return fail(per_ip.error());
+  if (!per_email) return fail(per_email.error());
+  if (*per_ip < 0 || *per_email < 0) return fail(Error::invalid("help_center request limits cannot be negative"));
+  a.anonymous_requests = *anon;
+  a.requests_per_ip_per_hour = static_cast<int>(*per_ip);
+  a.requests_per_email_per_hour = static_cast<int>(*per_email);
   a.web_root = c.str("server.web_root");
   a.public_url = c.str("server.public_url");
   auto clock = c.boolean("testing.clock_control");
@@ -235,6 +246,8 @@ int serve(const Config& config) {
   });
   automation::WebhookSender webhook_sender(store, rules->sender);
 
+  // Known incidents answer matching new contacts inside the ticket's own creation transaction.
+  tickets::add_create_hook(knowledge::on_ticket_created);
   Workers workers(store, {{"feedback_requests", {"ticket.updated"},
                            [public_url](store::Tx& tx, const events::StoredEvent& e) {
                              return feedback::on_ticket_event(tx, e, public_url);
@@ -253,6 +266,19 @@ int serve(const Config& config) {
                         auto n = feedback::queue_digests(tx, yesterday, public_url);
                         if (!n) return fail(n.error());
                         if (*n > 0) spdlog::info("event=digests_queued day={} count={}", yesterday, *n);
+                        return {};
+                      });
+                    }},
+                   {"incident_followup", std::chrono::seconds(10), [&store]() -> Status {
+                      // A resolved incident with more linked tickets than its resolve solved at
+                      // once: finish them in bounded batches. Read first; write only with work.
+                      auto left = store.read([](store::Conn& c) { return knowledge::count_remaining(c); });
+                      if (!left) return fail(left.error());
+                      if (*left == 0) return {};
+                      return store.writer().run([](store::Tx& tx) -> Status {
+                        auto n = knowledge::solve_remaining(tx, knowledge::k_solve_batch);
+                        if (!n) return fail(n.error());
+                        spdlog::info("event=incident_tickets_solved count={}", *n);
                         return {};
                       });
                     }},

@@ -34,6 +34,10 @@ struct ApiConfig {
   std::size_t db_threads = 4;           // threads that run requests' database work
   std::size_t db_queue = 10000;         // requests waiting for them before new ones get 503
   bool testing_clock = false;           // test-only: PUT /api/v2/testing/clock sets the server's clock
+  // The help center's contact form and Zendesk's requests API.
+  bool anonymous_requests = true;       // anyone may submit a request without signing in
+  int requests_per_ip_per_hour = 20;    // submitted requests per client address; 0: no limit
+  int requests_per_email_per_hour = 5;  // submitted requests per requester email; 0: no limit
 };
 
 class Api;
@@ -182,5 +186,7 @@ void register_email_routes(Api& api);
 void register_upload_routes(Api& api);
 void register_sla_routes(Api& api);
 void register_automation_routes(Api& api);
+void register_knowledge_routes(Api& api);  // Help Center API, requests, deflection, and the /hc pages
+void register_incident_routes(Api& api);
 
 }  // namespace rapport::http

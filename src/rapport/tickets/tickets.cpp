@@ -311,10 +311,11 @@ std::optional<NewComment> read_comment(JsonInput& in, const Principal& actor, Id
 }
 
 Result<Comment> insert_comment(store::Conn& conn, Id ticket_id, Id audit_id, const NewComment& nc, const Json& via,
-                               int64_t now) {
+                               int64_t now, const Json& metadata = Json::object()) {
   auto r = conn.run(
-      "INSERT INTO comments(ticket_id, audit_id, author_id, body, html_body, public, via, created_at) VALUES (?,?,?,?,?,?,?,?)",
-      {ticket_id, audit_id, nc.author_id, nc.body, nc.html_body, nc.is_public, via.dump(), now});
+      "INSERT INTO comments(ticket_id, audit_id, author_id, body, html_body, public, via, metadata, created_at) "
+      "VALUES (?,?,?,?,?,?,?,?,?)",
+      {ticket_id, audit_id, nc.author_id, nc.body, nc.html_body, nc.is_public, via.dump(), metadata.dump(), now});
   if (!r) return fail(r.error());
   Comment c;
   c.id = conn.last_insert_id();
@@ -325,6 +326,7 @@ Result<Comment> insert_comment(store::Conn& conn, Id ticket_id, Id audit_id, con
   c.html_body = nc.html_body;
   c.is_public = nc.is_public;
   c.via = via;
+  c.metadata = metadata;
   c.created_at = now;
   return c;
 }
@@ -387,7 +389,15 @@ Status run_hook(store::Tx& tx, const std::optional<Ticket>& before, const std::o
   return hook(tx, Written{before, comment, actor}, change);
 }
 
+std::vector<CreateHook>& create_hooks() {
+  static std::vector<CreateHook> hooks;  // written at wiring time only, read by the writer thread
+  return hooks;
+}
+
 }  // namespace
+
+void add_create_hook(CreateHook hook) { create_hooks().push_back(std::move(hook)); }
+void clear_create_hooks() { create_hooks().clear(); }
 
 std::string visibility_clause(const Principal& p, store::Params& params) {
   if (p.sees_all_tickets()) return "";
@@ -596,6 +606,14 @@ Result<Change> create_ticket(store::Tx& tx, const Json& in, const Principal& act
                    {"group_id", opt(t.group_id)}, {"assignee_id", opt(t.assignee_id)}, {"tags", t.tags},
                    {"audit_id", audit.id}, {"comment_id", comment->id}, {"public", comment->is_public}}};
   if (auto ev = events::append(conn, e, now); !ev) return fail(ev.error());
+  if (!create_hooks().empty()) {
+    for (const auto& hook : create_hooks()) {
+      if (auto st = hook(tx, t); !st) return fail(st.error());
+    }
+    auto after = read_ticket(conn, t.id);
+    if (!after) return fail(after.error());
+    t = std::move(*after);
+  }
   Change out{t, audit};
   if (auto st = run_hook(tx, std::nullopt, *comment, actor, out); !st) return fail(st.error());
   return out;
@@ -688,7 +706,7 @@ Result<Change> update_impl(store::Tx& tx, Id id, const Json& in, const Principal
   auto first_new_event = audit.events.size();
   std::optional<Comment> comment;
   if (nc) {
-    auto c = insert_comment(conn, id, audit.id, *nc, via, now);
+    auto c = insert_comment(conn, id, audit.id, *nc, via, now, opts.comment_metadata);
     if (!c) return fail(c.error());
     if (auto st = link_uploads(conn, nc->uploads, id, c->id, actor); !st) return fail(st.error());
     comment = *c;

@@ -38,12 +38,21 @@ struct CreateOptions {
   Json via_source = Json::object();
 };
 
-// How an update arrived, for its audit's `via`: "api" by default; automatic changes name the rule
-// that made them (channel "rule", source.from {id, title, type}).
+// How an update arrived: rules and automatic answers say so in the audit's `via` and the
+// comment's metadata (e.g. {"system":{"auto_submitted":true}}).
 struct UpdateOptions {
   std::string channel = "api";
   Json via_source = Json::object();
+  Json comment_metadata = Json::object();
 };
+
+// A hook run inside create_ticket's transaction, after the ticket, its first comment, audit and
+// `ticket.created` event are written. It may change the ticket (update_ticket in the same `tx`);
+// create_ticket then returns the ticket as the hooks left it. A failing hook fails the create.
+// Hooks are registered once at wiring time (app/), before any request is served.
+using CreateHook = std::function<Status(store::Tx&, const Ticket&)>;
+void add_create_hook(CreateHook hook);
+void clear_create_hooks();  // for tests
 
 // The SQL condition (over table alias-free `tickets` columns) that limits rows to what
 // `p` may see; appends its parameters. Empty when `p` sees everything.
