@@ -308,10 +308,11 @@ std::optional<NewComment> read_comment(JsonInput& in, const Principal& actor, Id
 }
 
 Result<Comment> insert_comment(store::Conn& conn, Id ticket_id, Id audit_id, const NewComment& nc, const Json& via,
-                               int64_t now) {
+                               int64_t now, const Json& metadata) {
   auto r = conn.run(
-      "INSERT INTO comments(ticket_id, audit_id, author_id, body, html_body, public, via, created_at) VALUES (?,?,?,?,?,?,?,?)",
-      {ticket_id, audit_id, nc.author_id, nc.body, nc.html_body, nc.is_public, via.dump(), now});
+      "INSERT INTO comments(ticket_id, audit_id, author_id, body, html_body, public, via, metadata, created_at) "
+      "VALUES (?,?,?,?,?,?,?,?,?)",
+      {ticket_id, audit_id, nc.author_id, nc.body, nc.html_body, nc.is_public, via.dump(), metadata.dump(), now});
   if (!r) return fail(r.error());
   Comment c;
   c.id = conn.last_insert_id();
@@ -322,6 +323,7 @@ Result<Comment> insert_comment(store::Conn& conn, Id ticket_id, Id audit_id, con
   c.html_body = nc.html_body;
   c.is_public = nc.is_public;
   c.via = via;
+  c.metadata = metadata;
   c.created_at = now;
   return c;
 }
@@ -507,6 +509,7 @@ Result<Change> create_ticket(store::Tx& tx, const Json& in, const Principal& act
   Ticket t;
   t.channel = opts.channel;
   t.via_source = opts.via_source;
+  t.followup_source_id = opts.followup_source_id;
   t.requester_id = actor.user_id;
   t.created_at = t.updated_at = t.generated_ts = now;
   if (auto st = apply_fields(tx, input, t, actor, true); !st) return fail(st.error());
@@ -555,7 +558,9 @@ Result<Change> create_ticket(store::Tx& tx, const Json& in, const Principal& act
   audit.via = via;
   audit.metadata = metadata;
   audit.created_at = now;
-  auto comment = insert_comment(conn, t.id, audit.id, *nc, via, now);
+  Json comment_metadata = metadata;
+  comment_metadata.update(opts.comment_metadata);
+  auto comment = insert_comment(conn, t.id, audit.id, *nc, via, now, comment_metadata);
   if (!comment) return fail(comment.error());
   audit.events.push_back(comment_event(*comment));
   for (const char* f : k_audited) {
@@ -576,7 +581,8 @@ Result<Change> create_ticket(store::Tx& tx, const Json& in, const Principal& act
   return Change{t, audit};
 }
 
-Result<Change> update_ticket(store::Tx& tx, Id id, const Json& in, const Principal& actor) {
+Result<Change> update_ticket(store::Tx& tx, Id id, const Json& in, const Principal& actor,
+                             const UpdateOptions& opts) {
   auto& conn = tx.conn();
   auto current = get_ticket(conn, id, actor);
   if (!current) return fail(current.error());
@@ -630,7 +636,7 @@ Result<Change> update_ticket(store::Tx& tx, Id id, const Json& in, const Princip
   params.push_back(id);
   if (auto r = conn.run(sql, params); !r) return fail(r.error());
 
-  Json via = via_json("api", Json::object());
+  Json via = via_json(opts.channel, opts.via_source);
   Json metadata = {{"system", Json::object()}, {"custom", Json::object()}};
   if (actor.token_id) metadata["system"]["api_token_id"] = *actor.token_id;
   if (auto r = conn.run("INSERT INTO audits(ticket_id, author_id, via, metadata, events, created_at) VALUES (?,?,?,?,?,?)",
@@ -646,7 +652,9 @@ Result<Change> update_ticket(store::Tx& tx, Id id, const Json& in, const Princip
   audit.created_at = now;
   std::optional<Comment> comment;
   if (nc) {
-    auto c = insert_comment(conn, id, audit.id, *nc, via, now);
+    Json comment_metadata = metadata;
+    comment_metadata.update(opts.comment_metadata);
+    auto c = insert_comment(conn, id, audit.id, *nc, via, now, comment_metadata);
     if (!c) return fail(c.error());
     comment = *c;
     audit.events.push_back(comment_event(*c));

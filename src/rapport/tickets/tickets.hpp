@@ -35,6 +35,18 @@ struct TicketFilter {
 struct CreateOptions {
   std::string channel = "api";
   Json via_source = Json::object();
+  // Set by channels, not by API input: the ticket this one follows up (a reply to a closed one),
+  // and keys merged into the first comment's `metadata` (email: message id, auto_submitted).
+  std::optional<Id> followup_source_id;
+  Json comment_metadata = Json::object();
+};
+
+// How an update arrived, when not through the API: the audit's and comment's `via`, and keys
+// merged into the comment's `metadata`.
+struct UpdateOptions {
+  std::string channel = "api";
+  Json via_source = Json::object();
+  Json comment_metadata = Json::object();
 };
 
 // The SQL condition (over table alias-free `tickets` columns) that limits rows to what
@@ -51,7 +63,8 @@ Result<std::vector<Ticket>> tickets_changed_since(store::Conn& conn, const domai
                                                   int64_t limit);
 
 Result<Change> create_ticket(store::Tx& tx, const Json& in, const Principal& actor, const CreateOptions& opts = {});
-Result<Change> update_ticket(store::Tx& tx, Id id, const Json& in, const Principal& actor);
+Result<Change> update_ticket(store::Tx& tx, Id id, const Json& in, const Principal& actor,
+                             const UpdateOptions& opts = {});
 Status delete_ticket(store::Tx& tx, Id id, const Principal& actor);
 
 Result<domain::Page<Comment>> list_comments(store::Conn& conn, Id ticket_id, const domain::PageRequest& pr,
