@@ -30,6 +30,15 @@ const std::vector<ConfigKey>& config_keys() {
       {"api.session_ttl", "43200", "seconds a browser session lasts"},
       {"api.export_lag_seconds", "60", "incremental exports withhold changes newer than this"},
       {"api.secure_cookies", "false", "mark session cookies Secure (set when served over TLS)"},
+      {"email.max_message_bytes", "31457280", "largest raw email accepted (IMAP, pipe, inbound endpoint); larger is rejected"},
+      {"email.max_attachment_bytes", "26214400", "largest decoded attachment or inline image in an email"},
+      {"email.max_mime_depth", "10", "deepest nesting of MIME parts in an email"},
+      {"email.max_mime_parts", "100", "most MIME parts in one email"},
+      {"email.rate_limit_messages", "30", "emails per sender within email.rate_limit_window before they are flagged and kept off new tickets; 0 turns it off"},
+      {"email.rate_limit_window", "600", "seconds the per-sender email count covers"},
+      {"email.poll_interval", "30", "seconds between IMAP polls of each mailbox"},
+      {"email.imap_batch", "50", "messages fetched from a mailbox per poll"},
+      {"email.imap_timeout", "30", "seconds an IMAP connection or command may take"},
       {"log.level", "info", "trace, debug, info, warn or error"},
   };
   return k_keys;

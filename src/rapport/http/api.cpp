@@ -213,6 +213,7 @@ Api::Api(store::Store& store, ApiConfig config) : m_store(store), m_config(std::
   register_workforce_routes(*this);
   register_feedback_routes(*this);
   register_recognition_routes(*this);
+  register_email_routes(*this);
 }
 
 void Api::add(std::string method, std::string pattern, AuthMode auth, RouteHandler h, bool on_io) {

@@ -16,6 +16,7 @@
 #include <rapport/base/json.hpp>
 #include <rapport/domain/paging.hpp>
 #include <rapport/domain/user.hpp>
+#include <rapport/email/intake.hpp>
 #include <rapport/http/metrics.hpp>
 #include <rapport/http/server.hpp>
 #include <rapport/store/store.hpp>
@@ -33,6 +34,7 @@ struct ApiConfig {
   std::string public_url;               // base of links in emails; empty: the request's Host
   std::size_t db_threads = 4;           // threads that run requests' database work
   std::size_t db_queue = 10000;         // requests waiting for them before new ones get 503
+  email::IntakeConfig mail_intake;      // limits and rate limit of the inbound endpoint
 };
 
 class Api;
@@ -108,6 +110,8 @@ class Api {
   std::function<void(std::function<void()>)> post;
   // The live feedback stream (set by serve; null in tests that build an Api alone).
   FeedbackStream* feedback_stream = nullptr;
+  // Wakes the IMAP poller (set by serve; unset in tests that build an Api alone).
+  std::function<void()> poll_mail;
 
   // Sends `res` for `c`: adds the request id, rate-limit headers, records metrics, logs.
   void reply(const CtxPtr& c, Response res);
@@ -175,5 +179,6 @@ void register_search_routes(Api& api);
 void register_workforce_routes(Api& api);
 void register_feedback_routes(Api& api);
 void register_recognition_routes(Api& api);
+void register_email_routes(Api& api);
 
 }  // namespace rapport::http
