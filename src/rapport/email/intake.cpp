@@ -94,7 +94,7 @@ struct Work {
         "INSERT INTO mail_messages(message_id, direction, ticket_id, comment_id, mailbox_id, from_address, subject, "
         "raw_sha256, created_at, outcome, flags) VALUES (?, 'in', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         {m.message_id, ticket_id, comment_id, mailbox ? std::optional<int64_t>(mailbox->id) : std::nullopt, from_key,
-         m.subject.substr(0, 255), *sha, now, outcome, flags.dump()});
+         scrub_utf8(m.subject.substr(0, 255)), *sha, now, outcome, flags.dump()});
     if (!r) return fail(r.error());
     result.outcome = outcome;
     result.ticket_id = ticket_id;
