@@ -1,6 +1,7 @@
 #include <rapport/app/serve.hpp>
 
 #include <csignal>
+#include <cstdlib>
 
 #include <spdlog/spdlog.h>
 
@@ -15,6 +16,7 @@
 #include <rapport/base/time.hpp>
 #include <rapport/email/outbox.hpp>
 #include <rapport/email/sender.hpp>
+#include <rapport/email/poller.hpp>
 #include <rapport/http/api.hpp>
 #include <rapport/http/feedback_stream.hpp>
 #include <rapport/http/server.hpp>
@@ -180,6 +182,28 @@ Result<AutomationSettings> automation_settings(const Config& c, const std::strin
 
 }  // namespace
 
+Result<email::IntakeConfig> intake_config(const Config& c) {
+  email::IntakeConfig e;
+  auto get = [&](const char* key, int64_t min) -> Result<int64_t> {
+    auto v = c.integer(key);
+    if (!v) return fail(v.error());
+    if (*v < min) return fail(Error::invalid(std::string(key) + " must be at least " + std::to_string(min)));
+    return *v;
+  };
+  auto msg = get("email.max_message_bytes", 1024), att = get("email.max_attachment_bytes", 0),
+       depth = get("email.max_mime_depth", 1), parts = get("email.max_mime_parts", 1),
+       rate = get("email.rate_limit_messages", 0), window = get("email.rate_limit_window", 1);
+  for (auto* r : {&msg, &att, &depth, &parts, &rate, &window})
+    if (!*r) return fail(r->error());
+  e.limits.max_message_bytes = static_cast<std::size_t>(*msg);
+  e.limits.max_attachment_bytes = static_cast<std::size_t>(*att);
+  e.limits.max_depth = static_cast<int>(*depth);
+  e.limits.max_parts = static_cast<int>(*parts);
+  e.rate_limit_messages = static_cast<int>(*rate);
+  e.rate_limit_window = *window;
+  return e;
+}
+
 int serve(const Config& config) {
   crypto::init();
   auto opts = server_options(config);
@@ -204,6 +228,16 @@ int serve(const Config& config) {
   }
   if (api_cfg->testing_clock)
     spdlog::warn("event=testing_clock_enabled note=\"an admin can set this server's clock: for tests only\"");
+  auto intake = intake_config(config);
+  if (!intake) {
+    spdlog::error("event=bad_config error=\"{}\"", intake.error().message);
+    return 2;
+  }
+  api_cfg->mail_intake = *intake;
+  // Raw mail is bigger than JSON: the inbound endpoint takes up to a whole message (plus slack
+  // for line-ending conversion by the poster); everything else keeps server.body_limit.
+  opts->large_body_paths = {"/api/v2/channels/email/inbound"};
+  opts->large_body_limit = intake->limits.max_message_bytes + 64 * 1024;
   store::StoreOptions so;
   so.read_connections = static_cast<std::size_t>(*reads);
   so.max_write_queue = static_cast<std::size_t>(*queue);
@@ -329,7 +363,31 @@ int serve(const Config& config) {
                  config.str("mail.tls"), mail->connections);
   }
 
+  // IMAP mailboxes, on their own thread: network waits never hold the workers.
+  email::PollerOptions poll_opts;
+  {
+    auto interval = config.integer("email.poll_interval"), batch = config.integer("email.imap_batch"),
+         timeout = config.integer("email.imap_timeout");
+    for (auto* r : {&interval, &batch, &timeout}) {
+      if (!*r || **r < 1) {
+        spdlog::error("event=bad_config error=\"email.poll_interval, email.imap_batch and email.imap_timeout must be at least 1\"");
+        return 2;
+      }
+    }
+    poll_opts.interval = std::chrono::seconds(*interval);
+    poll_opts.batch = static_cast<std::size_t>(*batch);
+    poll_opts.timeout_seconds = static_cast<int>(*timeout);
+    // Fault injection for the crash test only; not a configuration key.
+    if (const char* v = std::getenv("RAPPORT_TEST_CRASH_AFTER_FETCH"); v && std::string(v) == "1") {
+      spdlog::warn("event=fault_injection what=crash_after_fetch");
+      poll_opts.crash_after_fetch = true;
+    }
+  }
+  email::Poller poller(store, *intake, poll_opts);
+  poller.start();
+
   http::Api api(store, *api_cfg);
+  api.poll_mail = [&poller] { poller.poke(); };
   std::atomic<bool> draining{false};
   http::Server server(
       *opts,
@@ -359,6 +417,7 @@ int serve(const Config& config) {
   server.shutdown(std::chrono::seconds(*grace));
   server.wait();
   api.stop();  // runs what the database threads still hold, then joins them
+  poller.stop();  // finishes the message in hand (bounded by email.imap_timeout)
   workers.stop();
   if (sender) sender->stop();  // aborts transfers in flight: those rows stay due for the next start
   webhook_sender.stop();

@@ -1,5 +1,6 @@
 #include <rapport/base/crypto.hpp>
 
+#include <array>
 #include <stdexcept>
 #include <vector>
 
@@ -67,6 +68,40 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
 bool equal_constant_time(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+namespace {
+std::array<unsigned char, crypto_secretbox_KEYBYTES> derive_key(std::string_view material, std::string_view context) {
+  std::array<unsigned char, crypto_secretbox_KEYBYTES> key{};
+  std::string input = std::string(context) + '\0' + std::string(material);
+  crypto_generichash(key.data(), key.size(), reinterpret_cast<const unsigned char*>(input.data()), input.size(), nullptr, 0);
+  sodium_memzero(input.data(), input.size());
+  return key;
+}
+}  // namespace
+
+std::string seal(std::string_view key_material, std::string_view context, std::string_view plaintext) {
+  auto key = derive_key(key_material, context);
+  std::string out(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plaintext.size(), '\0');
+  auto* nonce = reinterpret_cast<unsigned char*>(out.data());
+  randombytes_buf(nonce, crypto_secretbox_NONCEBYTES);
+  crypto_secretbox_easy(nonce + crypto_secretbox_NONCEBYTES, reinterpret_cast<const unsigned char*>(plaintext.data()),
+                        plaintext.size(), nonce, key.data());
+  sodium_memzero(key.data(), key.size());
+  return base64_encode(out);
+}
+
+std::optional<std::string> unseal(std::string_view key_material, std::string_view context, std::string_view sealed) {
+  auto raw = base64_decode(sealed);
+  if (!raw || raw->size() < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES) return std::nullopt;
+  auto key = derive_key(key_material, context);
+  const auto* nonce = reinterpret_cast<const unsigned char*>(raw->data());
+  std::string out(raw->size() - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES, '\0');
+  int rc = crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(out.data()), nonce + crypto_secretbox_NONCEBYTES,
+                                      raw->size() - crypto_secretbox_NONCEBYTES, nonce, key.data());
+  sodium_memzero(key.data(), key.size());
+  if (rc != 0) return std::nullopt;
+  return out;
 }
 
 std::string base64_encode(std::string_view data, bool url_safe) {

@@ -24,6 +24,13 @@ std::string hmac_sha256(std::string_view key, std::string_view data);
 // Compares in constant time.
 bool equal_constant_time(std::string_view a, std::string_view b);
 
+// Authenticated encryption of a small secret at rest (XSalsa20-Poly1305, libsodium's secretbox)
+// under a key derived from `key_material` and `context` (BLAKE2b), so one server secret yields
+// independent keys per use. The result is base64: nonce then ciphertext.
+std::string seal(std::string_view key_material, std::string_view context, std::string_view plaintext);
+// nullopt when the text was not sealed under this key and context, or was altered.
+std::optional<std::string> unseal(std::string_view key_material, std::string_view context, std::string_view sealed);
+
 std::string base64_encode(std::string_view data, bool url_safe = false);
 std::optional<std::string> base64_decode(std::string_view data, bool url_safe = false);
 

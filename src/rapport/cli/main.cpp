@@ -12,6 +12,7 @@
 #include <rapport/base/crypto.hpp>
 #include <rapport/base/log.hpp>
 #include <rapport/cli/commands.hpp>
+#include <rapport/cli/mail.hpp>
 #include <rapport/store/migrate.hpp>
 #include <rapport/store/store.hpp>
 
@@ -80,6 +81,7 @@ int main(int argc, char** argv) {
   backup->add_option("--db", db, "SQLite database")->capture_default_str();
 
   register_extra_commands(app, db);
+  register_mail_commands(app);
 
   try {
     app.parse(argc, argv);
@@ -97,6 +99,7 @@ int main(int argc, char** argv) {
     return app::serve(*cfg);
   }
   log::setup("warn");
+  if (int rc = run_mail_commands(); rc >= 0) return rc;
   if (migrate->parsed()) {
     auto s = open_store(db);  // opening applies the migrations
     if (!s) return report(s.error());

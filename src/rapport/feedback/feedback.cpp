@@ -382,14 +382,15 @@ Status on_ticket_event(store::Tx& tx, const events::StoredEvent& e, const std::s
   // The ticket as it was solved.
   std::optional<int64_t> assignee, group_id;
   int64_t requester = 0;
-  std::string channel, subject;
-  auto st = conn.each("SELECT assignee_id, group_id, requester_id, channel, subject FROM tickets WHERE id = ? AND deleted_at IS NULL",
+  std::string channel, subject, ticket_tags;
+  auto st = conn.each("SELECT assignee_id, group_id, requester_id, channel, subject, tags FROM tickets WHERE id = ? AND deleted_at IS NULL",
                       {ticket_id}, [&](const store::Row& r) {
                         assignee = r.opt_i64(0);
                         group_id = r.opt_i64(1);
                         requester = r.i64(2);
                         channel = r.text(3);
                         subject = r.text(4);
+                        ticket_tags = r.text(5);
                       });
   if (!st) return fail(st.error());
   if (!requester || !assignee) return {};
@@ -421,6 +422,9 @@ Status on_ticket_event(store::Tx& tx, const events::StoredEvent& e, const std::s
   int64_t now = now_epoch();
   std::optional<std::string> reason;
   if (requester_role != "end-user") reason = "requester_is_staff";
+  // Email intake tags tickets opened or continued by automatic mail (auto-replies, bulk, bounces,
+  // rate-limited senders): nothing automatic may answer those.
+  else if (ticket_tags.find("\"mail_auto_submitted\"") != std::string::npos) reason = "auto_submitted_mail";
   else if (!email && channel == "email") reason = "no_email_address";
   else if (email && looks_like_no_reply(*email)) reason = "no_reply_address";
   else if (requester_tags.find("\"email_bouncing\"") != std::string::npos) reason = "bouncing_address";

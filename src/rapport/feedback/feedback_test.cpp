@@ -89,6 +89,12 @@ TEST_F(FeedbackTest, SuppressionRecordsItsReason) {
   EXPECT_EQ(requests(second)[0].suppressed_reason.value_or(""), "recently_surveyed");
   EXPECT_EQ(requests(robot)[0].suppressed_reason.value_or(""), "no_reply_address");
   EXPECT_EQ(requests(staff)[0].suppressed_reason.value_or(""), "requester_is_staff");
+  // A ticket email intake flagged as automatic mail (an auto-reply, a bounce, a flood) gets no survey.
+  now += 8 * k_day;
+  auto automatic = solved_ticket(customer_id, agent_id, "email", Json::array({"mail_auto_submitted"}));
+  EXPECT_EQ(requests(automatic)[0].suppressed_reason.value_or(""), "auto_submitted_mail");
+  EXPECT_EQ(requests(automatic)[0].status, "suppressed");
+  now -= 8 * k_day;
   // A suppressed request cannot be answered, even with a valid signature.
   auto r = answer(link_token(secret, requests(second)[0]), stars(5));
   ASSERT_FALSE(r);

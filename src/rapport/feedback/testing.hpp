@@ -71,13 +71,14 @@ class FeedbackTest : public ::testing::Test {
   domain::Principal principal(int64_t id) { return read([&](store::Conn& c) { return accounts::load_principal(c, id); }).value(); }
 
   // Creates a ticket from `requester` assigned to the agent, solves it, and runs the consumer.
-  int64_t solved_ticket(int64_t requester, int64_t assignee, const std::string& channel = "email") {
+  int64_t solved_ticket(int64_t requester, int64_t assignee, const std::string& channel = "email",
+                        const Json& tags = Json::array()) {
     int64_t id = 0;
     EXPECT_TRUE(write([&](store::Tx& tx) -> Status {
       tickets::CreateOptions opts;
       opts.channel = channel;
       auto t = tickets::create_ticket(tx, {{"subject", "Refund for order 12"}, {"comment", {{"body", "Where is my refund?"}}},
-                                           {"requester_id", requester}, {"assignee_id", assignee}, {"group_id", group_id}},
+                                           {"requester_id", requester}, {"assignee_id", assignee}, {"group_id", group_id}, {"tags", tags}},
                                       system_principal(), opts);
       if (!t) return fail(t.error());
       id = t->ticket.id;

@@ -216,6 +216,7 @@ Api::Api(store::Store& store, ApiConfig config) : m_store(store), m_config(std::
   register_feedback_routes(*this);
   register_recognition_routes(*this);
   register_email_routes(*this);
+  register_email_delivery_routes(*this);
   register_upload_routes(*this);
   register_sla_routes(*this);
   register_automation_routes(*this);

@@ -16,6 +16,7 @@
 #include <rapport/base/json.hpp>
 #include <rapport/domain/paging.hpp>
 #include <rapport/domain/user.hpp>
+#include <rapport/email/intake.hpp>
 #include <rapport/http/metrics.hpp>
 #include <rapport/http/server.hpp>
 #include <rapport/store/store.hpp>
@@ -38,6 +39,7 @@ struct ApiConfig {
   bool anonymous_requests = true;       // anyone may submit a request without signing in
   int requests_per_ip_per_hour = 20;    // submitted requests per client address; 0: no limit
   int requests_per_email_per_hour = 5;  // submitted requests per requester email; 0: no limit
+  email::IntakeConfig mail_intake;      // limits and rate limit of the inbound endpoint
 };
 
 class Api;
@@ -115,6 +117,8 @@ class Api {
   std::function<void(std::function<void()>)> post;
   // The live feedback stream (set by serve; null in tests that build an Api alone).
   FeedbackStream* feedback_stream = nullptr;
+  // Wakes the IMAP poller (set by serve; unset in tests that build an Api alone).
+  std::function<void()> poll_mail;
 
   // Sends `res` for `c`: adds the request id, rate-limit headers, records metrics, logs.
   void reply(const CtxPtr& c, Response res);
@@ -183,6 +187,7 @@ void register_workforce_routes(Api& api);
 void register_feedback_routes(Api& api);
 void register_recognition_routes(Api& api);
 void register_email_routes(Api& api);
+void register_email_delivery_routes(Api& api);
 void register_upload_routes(Api& api);
 void register_sla_routes(Api& api);
 void register_automation_routes(Api& api);

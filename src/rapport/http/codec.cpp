@@ -167,6 +167,22 @@ Json to_json(const domain::Comment& c) {
           {"metadata", c.metadata}};
 }
 
+Json to_json(const email::StoredAttachment& a, const std::string& base) {
+  auto content = base + "/api/v2/attachments/" + std::to_string(a.id) + "/content";
+  return {{"id", a.id},
+          {"url", base + "/api/v2/attachments/" + std::to_string(a.id) + ".json"},
+          {"file_name", a.file_name},
+          {"content_url", content},
+          {"mapped_content_url", content},
+          {"content_type", a.content_type},
+          {"size", a.size},
+          {"inline", a.is_inline},
+          {"deleted", false},
+          {"malware_access_override", false},
+          {"malware_scan_result", "not_scanned"},
+          {"thumbnails", Json::array()}};
+}
+
 Json to_json(const domain::Audit& a) {
   return {{"id", a.id},
           {"ticket_id", a.ticket_id},

@@ -5,6 +5,7 @@
 
 #include <rapport/base/json.hpp>
 #include <rapport/domain/records.hpp>
+#include <rapport/email/attachments.hpp>
 
 namespace rapport::http {
 
@@ -15,6 +16,8 @@ Json to_json(const domain::Group& g, const std::string& base);
 Json to_json(const domain::Site& s, const std::string& base);
 Json to_json(const domain::Comment& c);
 Json to_json(const domain::Audit& a);
+// Zendesk's attachment object; content_url points at /api/v2/attachments/{id}/content.
+Json to_json(const email::StoredAttachment& a, const std::string& base);
 Json to_json(const domain::JobStatus& j, const std::string& base);
 // The anonymous user `GET /users/me` returns without credentials.
 Json anonymous_user();

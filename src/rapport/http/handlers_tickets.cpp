@@ -1,4 +1,5 @@
 #include <rapport/accounts/users.hpp>
+#include <rapport/email/attachments.hpp>
 #include <rapport/http/handler_util.hpp>
 #include <rapport/http/sla_json.hpp>
 #include <rapport/tickets/tickets.hpp>
@@ -173,7 +174,16 @@ void comments(const CtxPtr& c) {
   with_read(c, [&](store::Conn& conn) {
     auto page = tickets::list_comments(conn, *id, *pr, c->who);
     if (!page) return c->api.reply_error(c, page.error());
-    reply_page<domain::Comment>(c, "comments", *page, *pr, [](const domain::Comment& x) { return to_json(x); });
+    std::vector<int64_t> ids;
+    for (const auto& x : page->items) ids.push_back(x.id);
+    auto files = email::attachments_for_comments(conn, ids);
+    if (!files) return c->api.reply_error(c, files.error());
+    reply_page<domain::Comment>(c, "comments", *page, *pr, [&](const domain::Comment& x) {
+      auto j = to_json(x);
+      if (auto it = files->find(x.id); it != files->end())
+        for (const auto& a : it->second) j["attachments"].push_back(to_json(a, c->base));
+      return j;
+    });
   });
 }
 

@@ -146,6 +146,21 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session> 
     m_parser->header_limit(static_cast<std::uint32_t>(m_server.options().header_limit));
     // The first request on a connection gets the read timeout; later ones the idle timeout.
     m_stream.expires_after(m_requests == 0 ? m_server.options().read_timeout : m_server.options().idle_timeout);
+    // The header first: the body limit depends on the path.
+    bhttp::async_read_header(m_stream, m_buffer, *m_parser,
+                             beast::bind_front_handler(&Session::on_header, shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, std::size_t) {
+    if (ec) return on_read(ec, 0);
+    const auto& o = m_server.options();
+    std::string_view target(m_parser->get().target().data(), m_parser->get().target().size());
+    for (const auto& p : o.large_body_paths) {
+      if (o.large_body_limit > o.body_limit && target.substr(0, p.size()) == p) {
+        m_parser->body_limit(o.large_body_limit);
+        break;
+      }
+    }
     bhttp::async_read(m_stream, m_buffer, *m_parser, beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
 

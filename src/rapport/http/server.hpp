@@ -64,6 +64,10 @@ struct ServerOptions {
   unsigned short port = 8080;
   int threads = 0;  // 0: one per core
   std::size_t body_limit = 2 * 1024 * 1024;
+  // Paths (prefixes of the target) that take raw documents rather than JSON, and their larger
+  // body limit: the email inbound endpoint takes whole RFC 5322 messages.
+  std::vector<std::string> large_body_paths;
+  std::size_t large_body_limit = 0;
   std::size_t header_limit = 16 * 1024;
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds idle_timeout{75};

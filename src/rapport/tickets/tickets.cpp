@@ -539,6 +539,7 @@ Result<Change> create_ticket(store::Tx& tx, const Json& in, const Principal& act
   Ticket t;
   t.channel = opts.channel;
   t.via_source = opts.via_source;
+  t.followup_source_id = opts.followup_source_id;
   t.requester_id = actor.user_id;
   t.created_at = t.updated_at = t.generated_ts = now;
   if (auto st = apply_fields(tx, input, t, actor, true); !st) return fail(st.error());
@@ -587,7 +588,9 @@ Result<Change> create_ticket(store::Tx& tx, const Json& in, const Principal& act
   audit.via = via;
   audit.metadata = metadata;
   audit.created_at = now;
-  auto comment = insert_comment(conn, t.id, audit.id, *nc, via, now);
+  Json comment_metadata = metadata;
+  comment_metadata.update(opts.comment_metadata);
+  auto comment = insert_comment(conn, t.id, audit.id, *nc, via, now, comment_metadata);
   if (!comment) return fail(comment.error());
   if (auto st = link_uploads(conn, nc->uploads, t.id, comment->id, actor); !st) return fail(st.error());
   audit.events.push_back(comment_event(*comment));
@@ -706,7 +709,9 @@ Result<Change> update_impl(store::Tx& tx, Id id, const Json& in, const Principal
   auto first_new_event = audit.events.size();
   std::optional<Comment> comment;
   if (nc) {
-    auto c = insert_comment(conn, id, audit.id, *nc, via, now, opts.comment_metadata);
+    Json comment_metadata = audit.metadata.is_object() ? audit.metadata : Json::object();
+    comment_metadata.update(opts.comment_metadata);
+    auto c = insert_comment(conn, id, audit.id, *nc, via, now, comment_metadata);
     if (!c) return fail(c.error());
     if (auto st = link_uploads(conn, nc->uploads, id, c->id, actor); !st) return fail(st.error());
     comment = *c;

@@ -36,10 +36,14 @@ struct TicketFilter {
 struct CreateOptions {
   std::string channel = "api";
   Json via_source = Json::object();
+  // Set by channels, not by API input: the ticket this one follows up (a reply to a closed one),
+  // and keys merged into the first comment's `metadata` (email: message id, auto_submitted).
+  std::optional<Id> followup_source_id;
+  Json comment_metadata = Json::object();
 };
 
-// How an update arrived: rules and automatic answers say so in the audit's `via` and the
-// comment's metadata (e.g. {"system":{"auto_submitted":true}}).
+// How an update arrived, when not through the API: the audit's and comment's `via`, and keys
+// merged into the comment's `metadata`.
 struct UpdateOptions {
   std::string channel = "api";
   Json via_source = Json::object();

@@ -1,0 +1,140 @@
+#include <rapport/email/attachments.hpp>
+
+#include <algorithm>
+
+#include <rapport/base/crypto.hpp>
+#include <rapport/base/strings.hpp>
+#include <rapport/tickets/tickets.hpp>
+
+namespace rapport::email {
+
+namespace {
+
+constexpr const char* k_columns =
+    "id, file_name, content_type, size, inline, COALESCE(content_id, ''), blob_sha256, ticket_id, comment_id";
+
+StoredAttachment map_attachment(const store::Row& r) {
+  StoredAttachment a;
+  a.id = r.i64(0);
+  a.file_name = r.text(1);
+  a.content_type = r.text(2);
+  a.size = r.i64(3);
+  a.is_inline = r.i64(4) != 0;
+  a.content_id = r.text(5);
+  a.sha256 = r.text(6);
+  a.ticket_id = r.opt_i64(7);
+  a.comment_id = r.opt_i64(8);
+  return a;
+}
+
+// A MIME type as stored: "type/subtype", lower case, printable, bounded.
+std::string clean_content_type(std::string_view ct) {
+  std::string out = to_lower(trim(ct.substr(0, ct.find(';'))));
+  bool ok = out.size() <= 100 && out.find('/') != std::string::npos &&
+            std::all_of(out.begin(), out.end(), [](char c) {
+              return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '.' || c == '+' || c == '-';
+            });
+  return ok ? out : "application/octet-stream";
+}
+
+}  // namespace
+
+Result<std::string> put_blob(store::Conn& conn, std::string_view data, int64_t now) {
+  auto sha = crypto::sha256_hex(data);
+  // Text parameters bind as SQLite TEXT; the bytes are the same, and reading returns them whole.
+  auto r = conn.run("INSERT INTO blobs(sha256, size, data, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(sha256) DO NOTHING",
+                    {sha, static_cast<int64_t>(data.size()), std::string(data), now});
+  if (!r) return fail(r.error());
+  return sha;
+}
+
+Result<std::string> blob_data(store::Conn& conn, const std::string& sha256) {
+  auto r = conn.scalar_text("SELECT data FROM blobs WHERE sha256 = ?", {sha256});
+  if (!r) return fail(r.error());
+  if (!*r) return fail(Error::not_found());
+  return **r;
+}
+
+Result<StoredAttachment> add_attachment(store::Conn& conn, const Attachment& a, int64_t ticket_id, int64_t comment_id,
+                                        int64_t now) {
+  auto sha = put_blob(conn, a.data, now);
+  if (!sha) return fail(sha.error());
+  StoredAttachment s;
+  s.file_name = safe_file_name(a.file_name);
+  s.content_type = clean_content_type(a.content_type);
+  s.content_id = a.content_id;
+  s.sha256 = *sha;
+  s.size = static_cast<int64_t>(a.data.size());
+  s.is_inline = a.is_inline;
+  s.ticket_id = ticket_id;
+  s.comment_id = comment_id;
+  auto r = conn.run(
+      "INSERT INTO attachments(blob_sha256, file_name, content_type, size, inline, content_id, ticket_id, comment_id, "
+      "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      {s.sha256, s.file_name, s.content_type, s.size, s.is_inline,
+       s.content_id.empty() ? store::Param(nullptr) : store::Param(s.content_id), ticket_id, comment_id, now});
+  if (!r) return fail(r.error());
+  s.id = conn.last_insert_id();
+  return s;
+}
+
+Result<std::map<int64_t, std::vector<StoredAttachment>>> attachments_for_comments(store::Conn& conn,
+                                                                                  const std::vector<int64_t>& comment_ids) {
+  std::map<int64_t, std::vector<StoredAttachment>> out;
+  if (comment_ids.empty()) return out;
+  store::Params params(comment_ids.begin(), comment_ids.end());
+  auto st = conn.each(std::string("SELECT ") + k_columns + " FROM attachments WHERE comment_id IN (" +
+                          store::placeholders(comment_ids.size()) + ") ORDER BY id",
+                      params, [&](const store::Row& r) {
+                        auto a = map_attachment(r);
+                        out[*a.comment_id].push_back(std::move(a));
+                      });
+  if (!st) return fail(st.error());
+  return out;
+}
+
+Result<StoredAttachment> get_attachment(store::Conn& conn, int64_t id, const domain::Principal& p) {
+  std::optional<StoredAttachment> a;
+  auto st = conn.each(std::string("SELECT ") + k_columns + " FROM attachments WHERE id = ?", {id},
+                      [&](const store::Row& r) { a = map_attachment(r); });
+  if (!st) return fail(st.error());
+  if (!a || !a->ticket_id) return fail(Error::not_found());
+  // As visible as its ticket; for end users, only on public comments.
+  if (auto t = tickets::get_ticket(conn, *a->ticket_id, p); !t) return fail(Error::not_found());
+  if (!p.is_staff() && a->comment_id) {
+    auto pub = conn.scalar("SELECT public FROM comments WHERE id = ?", {*a->comment_id});
+    if (!pub) return fail(pub.error());
+    if (!*pub || **pub == 0) return fail(Error::not_found());
+  }
+  return *a;
+}
+
+ServeAs serve_as(std::string_view stored) {
+  static const char* k_inline_images[] = {"image/png", "image/jpeg", "image/gif", "image/webp"};
+  std::string ct = to_lower(stored);
+  for (const char* ok : k_inline_images)
+    if (ct == ok) return {ct, true};
+  // Types a browser would render or run if allowed to: never served as themselves.
+  static const char* k_risky[] = {"html", "svg", "xml", "javascript", "ecmascript", "x-sh", "multipart/", "message/"};
+  for (const char* bad : k_risky)
+    if (ct.find(bad) != std::string::npos) return {"application/octet-stream", false};
+  if (ct.rfind("text/", 0) == 0) return {"text/plain; charset=utf-8", false};
+  return {ct.empty() ? "application/octet-stream" : ct, false};
+}
+
+std::string safe_file_name(std::string_view name) {
+  auto base = name.substr(std::min(name.size(), name.find_last_of("/\\") == std::string_view::npos
+                                                    ? std::size_t{0}
+                                                    : name.find_last_of("/\\") + 1));
+  std::string out;
+  for (unsigned char c : base) {
+    if (c < 0x20 || c == 0x7F || c == '"' || c == '\\' || c == ';') out.push_back('_');
+    else out.push_back(static_cast<char>(c));
+  }
+  if (out.size() > 200) out = out.substr(out.size() - 200);  // keep the extension
+  out = scrub_utf8(out);
+  if (trim(out).empty() || out == "." || out == "..") out = "attachment";
+  return out;
+}
+
+}  // namespace rapport::email

@@ -1,0 +1,53 @@
+#pragma once
+// Stored bytes and files on comments: `blobs` holds each distinct content once (by SHA-256),
+// `attachments` names it on a comment. Reading an attachment requires seeing its ticket (and,
+// for end users, a public comment), so a file is exactly as visible as the comment it came with.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <rapport/base/error.hpp>
+#include <rapport/domain/user.hpp>
+#include <rapport/email/mime.hpp>
+#include <rapport/store/store.hpp>
+
+namespace rapport::email {
+
+struct StoredAttachment {
+  int64_t id = 0;
+  std::string file_name, content_type, content_id, sha256;
+  int64_t size = 0;
+  bool is_inline = false;
+  std::optional<int64_t> ticket_id, comment_id;
+};
+
+// Stores `data` once; returns its lower-case hex SHA-256.
+Result<std::string> put_blob(store::Conn& conn, std::string_view data, int64_t now);
+Result<std::string> blob_data(store::Conn& conn, const std::string& sha256);
+
+// Stores the bytes and the attachment row on a comment.
+Result<StoredAttachment> add_attachment(store::Conn& conn, const Attachment& a, int64_t ticket_id, int64_t comment_id,
+                                        int64_t now);
+
+// The attachments of these comments, by comment id (for comment lists).
+Result<std::map<int64_t, std::vector<StoredAttachment>>> attachments_for_comments(store::Conn& conn,
+                                                                                  const std::vector<int64_t>& comment_ids);
+// One attachment, if `p` may see it (not_found otherwise, so existence does not leak).
+Result<StoredAttachment> get_attachment(store::Conn& conn, int64_t id, const domain::Principal& p);
+
+// How a stored file may be served. Only a short list of raster image types is shown inline;
+// everything else is a download, and anything a browser could run (HTML, SVG, XML, scripts) is
+// served as application/octet-stream.
+struct ServeAs {
+  std::string content_type;
+  bool inline_ok = false;
+};
+ServeAs serve_as(std::string_view stored_content_type);
+
+// `name` made safe for a Content-Disposition filename: no quotes, controls or path separators.
+std::string safe_file_name(std::string_view name);
+
+}  // namespace rapport::email
