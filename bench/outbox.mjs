@@ -141,6 +141,9 @@ const section = [
   '',
   `\`node bench/outbox.mjs --bin ${args.bin} --messages ${n} --connections ${args.connections}\` (also \`bash bench/outbox.sh\`), ${started}.`,
   `Machine: ${where}.`,
+  ...(/debug/.test(args.bin)
+    ? ['', '**This run used the debug build (AddressSanitizer, no optimisation)**: rapport\'s numbers say nothing about', 'a release build, which this run did not measure; the baseline is unaffected. Re-run with the release binary.']
+    : []),
   '',
   `${n} queued replies (about 1.5 KB of text each) are sent by \`rapport serve\` to the aiosmtpd sink on`,
   'loopback, which accepts and discards them. The baseline is the same sink fed by Python\'s smtplib',
