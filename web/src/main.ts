@@ -12,6 +12,7 @@ import { renderCase, renderRecovery } from './recovery';
 import { renderRewards } from './rewards';
 import { Router } from './router';
 import { renderTicket } from './ticket';
+import { renderMailboxes } from './mailboxes';
 import { renderTickets } from './tickets';
 import { errorBox, loading, messageOf } from './ui';
 
@@ -24,7 +25,8 @@ const router = new Router()
   .add('/leaderboard', renderLeaderboard)
   .add('/recovery', renderRecovery)
   .add('/recovery/:id', renderCase)
-  .add('/rewards', renderRewards);
+  .add('/rewards', renderRewards)
+  .add('/settings/email', renderMailboxes);
 
 let session: Session | null = null;
 let generation = 0;
@@ -58,6 +60,7 @@ const NAV: NavItem[] = [
   { href: '#/feedback', label: 'Live feed', testid: 'nav-live-feed', show: seesAllFeedback },
   { href: '#/leaderboard', label: 'Leaderboard', testid: 'nav-leaderboard', show: (u) => u.role === 'agent' || u.role === 'admin' },
   { href: '#/recovery', label: 'Recovery', testid: 'nav-recovery', show: seesAllFeedback },
+  { href: '#/settings/email', label: 'Email', testid: 'nav-email', show: (u) => u.role === 'admin' },
   { href: '#/rewards', label: 'Rewards', testid: 'nav-rewards', show: managesRewards },
 ];
 

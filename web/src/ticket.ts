@@ -15,6 +15,7 @@ import {
   type User,
 } from './api';
 import { formatDate, h, replaceChildren, timeAgo, uid } from './dom';
+import { originalUrl } from './email_api';
 import type { RouteContext } from './router';
 import { errorBox, loading, messageOf, priorityLabel, setTitle, statusBadge, statusLabel } from './ui';
 
@@ -66,7 +67,7 @@ export function renderTicket(container: HTMLElement, ctx: RouteContext): void {
     replaceChildren(
       conversation,
       h('h2', { id: 'conversation-heading', class: 'visually-hidden' }, 'Conversation'),
-      conversationList(data.comments, data.users),
+      conversationList(data.ticket.id, data.comments, data.users),
     );
     if (ticket.status === 'closed') {
       composer = null;
@@ -158,7 +159,42 @@ function properties({ ticket, users, groups }: Loaded): HTMLElement {
   );
 }
 
-function conversationList(comments: Comment[], users: Map<number, User>): HTMLElement {
+function sizeLabel(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+// Files as download links (the server decides what a browser may show inline), and for email
+// comments a link to the message as it arrived.
+function commentExtras(ticketId: number, c: Comment): HTMLElement | null {
+  const files = c.attachments ?? [];
+  const fromEmail = c.via?.channel === 'email';
+  if (files.length === 0 && !fromEmail) return null;
+  return h(
+    'div',
+    { class: 'comment-extras' },
+    files.length
+      ? h(
+          'ul',
+          { class: 'attachments', testid: 'comment-attachments' },
+          ...files.map((a) =>
+            h(
+              'li',
+              null,
+              h('a', { href: a.content_url, rel: 'noopener', target: '_blank', testid: 'attachment-link', download: a.file_name }, a.file_name),
+              h('span', { class: 'muted' }, ` ${sizeLabel(a.size)}`),
+            ),
+          ),
+        )
+      : null,
+    fromEmail
+      ? h('a', { href: originalUrl(ticketId, c.id), rel: 'noopener', target: '_blank', class: 'muted', testid: 'comment-original' }, 'Show original email')
+      : null,
+  );
+}
+
+function conversationList(ticketId: number, comments: Comment[], users: Map<number, User>): HTMLElement {
   if (comments.length === 0) return h('p', { class: 'empty' }, 'No comments yet.');
   return h(
     'ol',
@@ -183,6 +219,7 @@ function conversationList(comments: Comment[], users: Map<number, User>): HTMLEl
         ),
         // Rendered as text (CSS keeps line breaks): html_body is never inserted as markup.
         h('div', { class: 'comment-body', testid: 'comment-body' }, text),
+        commentExtras(ticketId, c),
       );
     }),
   );
