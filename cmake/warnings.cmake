@@ -5,3 +5,8 @@ if(RAPPORT_SANITIZE)
                                                    -fno-sanitize-recover=undefined)
   target_link_options(rapport_options INTERFACE -fsanitize=address,undefined)
 endif()
+if(RAPPORT_FUZZ)
+  # Coverage for libFuzzer in every library a fuzz target links, plus the sanitizers it checks with.
+  target_compile_options(rapport_options INTERFACE -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  target_link_options(rapport_options INTERFACE -fsanitize=address,undefined)
+endif()

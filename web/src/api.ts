@@ -52,6 +52,8 @@ export interface Comment {
   plain_body?: string | null;
   public: boolean;
   created_at: string;
+  via?: { channel?: string } | null;
+  attachments?: Array<{ id: number; file_name: string; content_url: string; content_type: string; size: number; inline: boolean }>;
 }
 
 export interface Group {

@@ -17,6 +17,7 @@ import { renderSlaQueue } from './sla';
 import { renderRules } from './rules';
 import { Router } from './router';
 import { renderTicket } from './ticket';
+import { renderMailboxes } from './mailboxes';
 import { renderTickets } from './tickets';
 import { errorBox, loading, messageOf } from './ui';
 import { plansWorkforce, renderWorkforce } from './workforce';
@@ -37,7 +38,8 @@ const router = new Router()
   .add('/kb', renderKnowledge)
   .add('/kb/articles/:id', renderArticleEditor)
   .add('/kb/new/:section', renderArticleEditor)
-  .add('/incidents', renderIncidents);
+  .add('/incidents', renderIncidents)
+  .add('/settings/email', renderMailboxes);
 
 let session: Session | null = null;
 let generation = 0;
@@ -71,6 +73,7 @@ const NAV: NavItem[] = [
   { href: '#/feedback', label: 'Live feed', testid: 'nav-live-feed', show: seesAllFeedback },
   { href: '#/leaderboard', label: 'Leaderboard', testid: 'nav-leaderboard', show: (u) => u.role === 'agent' || u.role === 'admin' },
   { href: '#/recovery', label: 'Recovery', testid: 'nav-recovery', show: seesAllFeedback },
+  { href: '#/settings/email', label: 'Email', testid: 'nav-email', show: (u) => u.role === 'admin' },
   { href: '#/rewards', label: 'Rewards', testid: 'nav-rewards', show: managesRewards },
   { href: '#/workforce', label: 'Workforce', testid: 'nav-workforce', show: plansWorkforce },
   { href: '#/sla', label: 'SLA queue', testid: 'nav-sla', show: (u) => u.role === 'agent' || u.role === 'admin' },

@@ -19,6 +19,7 @@ import {
 import { formatDate, h, replaceChildren, timeAgo, uid } from './dom';
 import { activeMacros, previewMacro } from './rules_api';
 import { recordSuggestion, ticketSuggestions, type Article } from './knowledge_api';
+import { originalUrl } from './email_api';
 import type { RouteContext } from './router';
 import { slaPanel } from './sla';
 import { errorBox, loading, messageOf, priorityLabel, setTitle, statusBadge, statusLabel } from './ui';
@@ -97,7 +98,7 @@ export function renderTicket(container: HTMLElement, ctx: RouteContext): void {
     replaceChildren(
       conversation,
       h('h2', { id: 'conversation-heading', class: 'visually-hidden' }, 'Conversation'),
-      conversationList(data.comments, data.users, data.deliveries),
+      conversationList(data.ticket.id, data.comments, data.users, data.deliveries),
       otherEmails(data.deliveries, data.comments),
     );
   };
@@ -291,7 +292,42 @@ function otherEmails(deliveries: Delivery[], comments: Comment[]): HTMLElement |
   );
 }
 
-function conversationList(comments: Comment[], users: Map<number, User>, deliveries: Delivery[] = []): HTMLElement {
+function sizeLabel(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+// Files as download links (the server decides what a browser may show inline), and for email
+// comments a link to the message as it arrived.
+function commentExtras(ticketId: number, c: Comment): HTMLElement | null {
+  const files = c.attachments ?? [];
+  const fromEmail = c.via?.channel === 'email';
+  if (files.length === 0 && !fromEmail) return null;
+  return h(
+    'div',
+    { class: 'comment-extras' },
+    files.length
+      ? h(
+          'ul',
+          { class: 'attachments', testid: 'comment-attachments' },
+          ...files.map((a) =>
+            h(
+              'li',
+              null,
+              h('a', { href: a.content_url, rel: 'noopener', target: '_blank', testid: 'attachment-link', download: a.file_name }, a.file_name),
+              h('span', { class: 'muted' }, ` ${sizeLabel(a.size)}`),
+            ),
+          ),
+        )
+      : null,
+    fromEmail
+      ? h('a', { href: originalUrl(ticketId, c.id), rel: 'noopener', target: '_blank', class: 'muted', testid: 'comment-original' }, 'Show original email')
+      : null,
+  );
+}
+
+function conversationList(ticketId: number, comments: Comment[], users: Map<number, User>, deliveries: Delivery[] = []): HTMLElement {
   if (comments.length === 0) return h('p', { class: 'empty' }, 'No comments yet.');
   return h(
     'ol',
@@ -317,6 +353,7 @@ function conversationList(comments: Comment[], users: Map<number, User>, deliver
         // Rendered as text (CSS keeps line breaks): html_body is never inserted as markup.
         h('div', { class: 'comment-body', testid: 'comment-body' }, text),
         ...deliveries.filter((d) => d.comment_id === c.id).map(deliveryStatus),
+        commentExtras(ticketId, c),
       );
     }),
   );
