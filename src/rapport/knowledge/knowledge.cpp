@@ -1,6 +1,7 @@
 #include <rapport/knowledge/knowledge.hpp>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <rapport/base/json_input.hpp>
@@ -221,34 +222,68 @@ std::string snippet_html(const std::string& raw) {
   return out;
 }
 
+// The matches, joined so that FTS5 drives: CROSS JOIN makes SQLite keep this order, one rowid
+// lookup per match. (With a plain JOIN the planner may loop over the articles and run the MATCH
+// once per article: over 10,000 articles that was a second per query.)
+constexpr const char* k_search_from =
+    "kb_article_fts CROSS JOIN kb_articles a ON a.id = kb_article_fts.rowid "
+    "CROSS JOIN kb_sections s ON s.id = a.section_id";
+
+// Search filters name `section_id` (the article's) and `category_id` (the section's); the
+// visibility rule names columns only articles have. All unambiguous in k_search_from.
+std::string search_where(const Principal& reader, const std::vector<std::string>& extra_where) {
+  std::string w = "kb_article_fts MATCH ? AND " + visibility_clause(reader);
+  for (const auto& x : extra_where) w += " AND " + x;
+  return w;
+}
+
+// One page of matches, best first: ids and scores from the index, then those articles, then
+// snippets for those articles only (snippet() over every match of a common word costs more than
+// the whole rest of the query).
 Result<std::vector<SearchHit>> run_search(store::Conn& conn, const std::string& match, const Principal& reader,
-                                          const std::vector<std::string>& extra_where, store::Params extra_params,
-                                          int64_t limit, int64_t offset) {
-  std::vector<SearchHit> hits;
-  // The FTS table has a `title` column too: qualify the article's.
-  static const std::string k_qualified = [] {
-    std::string out = "k.";
-    for (const char* c = k_article_columns; *c; ++c) out += *c == ' ' ? std::string(" k.") : std::string(1, *c);
-    return out;
-  }();
-  std::string sql = "SELECT " + k_qualified +
-                    ", bm25(kb_article_fts, 10.0, 1.0, 5.0) AS score, snippet(kb_article_fts, 1, ?, ?, '…', 24) "
-                    "FROM kb_article_fts JOIN " + k_articles_view + " ON k.id = kb_article_fts.rowid "
-                    "WHERE kb_article_fts MATCH ? AND " + visibility_clause(reader);
-  store::Params params = {"\x02", "\x03", match};
-  for (const auto& w : extra_where) sql += " AND " + w;
-  for (auto& p : extra_params) params.push_back(std::move(p));
-  sql += " ORDER BY score, k.id LIMIT ? OFFSET ?";
+                                          const std::vector<std::string>& extra_where, const store::Params& extra_params,
+                                          int64_t limit, int64_t offset, int64_t* total = nullptr) {
+  std::vector<std::pair<Id, double>> ranked;
+  store::Params params = {match};
+  for (const auto& p : extra_params) params.push_back(p);
   params.push_back(limit);
   params.push_back(offset);
-  auto st = conn.each(sql, params, [&](const store::Row& r) {
-    SearchHit h;
-    h.article = map_article(r);
-    h.score = r.f64(16);
-    h.snippet_html = snippet_html(r.text(17));
-    hits.push_back(std::move(h));
-  });
+  // COUNT(*) OVER () counts every match in the same pass that ranks them. bm25() works only
+  // inside the FTS5 scan: the window in the outer query keeps SQLite from flattening the scan into
+  // it, so bm25 is computed in the subquery and the outer query only sorts and counts.
+  auto st = conn.each(std::string("SELECT id, score, COUNT(*) OVER () FROM (SELECT a.id AS id, "
+                                  "bm25(kb_article_fts, 10.0, 1.0, 5.0) AS score FROM ") +
+                          k_search_from + " WHERE " + search_where(reader, extra_where) +
+                          ") ORDER BY score, id LIMIT ? OFFSET ?",
+                      params, [&](const store::Row& r) {
+                        ranked.emplace_back(r.i64(0), r.f64(1));
+                        if (total) *total = r.i64(2);
+                      });
   if (!st) return fail(st.error());
+  std::vector<SearchHit> hits;
+  if (ranked.empty()) return hits;
+  store::Params ids;
+  for (const auto& [id, score] : ranked) ids.push_back(id);
+  std::map<Id, Article> articles;
+  st = conn.each(std::string("SELECT ") + k_article_columns + " FROM " + k_articles_view + " WHERE id IN (" +
+                     store::placeholders(ids.size()) + ")",
+                 ids, [&](const store::Row& r) {
+                   auto a = map_article(r);
+                   articles.emplace(a.id, std::move(a));
+                 });
+  if (!st) return fail(st.error());
+  std::map<Id, std::string> snippets;
+  store::Params snippet_params = {"\x02", "\x03", match};
+  for (const auto& p : ids) snippet_params.push_back(p);
+  st = conn.each("SELECT rowid, snippet(kb_article_fts, 1, ?, ?, '…', 24) FROM kb_article_fts WHERE kb_article_fts MATCH ? "
+                 "AND rowid IN (" + store::placeholders(ids.size()) + ")",
+                 snippet_params, [&](const store::Row& r) { snippets[r.i64(0)] = r.text(1); });
+  if (!st) return fail(st.error());
+  for (const auto& [id, score] : ranked) {
+    auto it = articles.find(id);
+    if (it == articles.end()) continue;
+    hits.push_back(SearchHit{std::move(it->second), snippet_html(snippets[id]), score});
+  }
   return hits;
 }
 
@@ -550,7 +585,9 @@ std::string fts_query(std::string_view text, bool all_words, std::size_t max_wor
     if (i) out += all_words ? " AND " : " OR ";
     // Words hold only letters and digits, so quoting makes each a plain FTS5 string.
     out += "\"" + picked[i] + "\"";
-    if (all_words && i + 1 == picked.size()) out += "*";  // the word being typed
+    // The word being typed matches as a prefix once it has 3 letters (the index keeps 3- and
+    // 4-letter prefixes); a 1-2 letter prefix would expand to most of the vocabulary.
+    if (all_words && i + 1 == picked.size() && picked[i].size() >= 3) out += "*";
   }
   return out;
 }
@@ -569,18 +606,20 @@ Result<SearchResult> search_articles(store::Conn& conn, const SearchQuery& q, co
     params.push_back(*q.category_id);
   }
   SearchResult out;
-  std::string count_sql = std::string("SELECT COUNT(*) FROM kb_article_fts JOIN ") + k_articles_view +
-                          " ON k.id = kb_article_fts.rowid WHERE kb_article_fts MATCH ? AND " + visibility_clause(reader);
-  store::Params count_params = {match};
-  for (const auto& w : where) count_sql += " AND " + w;
-  for (const auto& p : params) count_params.push_back(p);
-  auto n = conn.scalar(count_sql, count_params);
-  if (!n) return fail(n.error());
-  out.count = n->value_or(0);
-  if (out.count == 0) return out;
-  auto hits = run_search(conn, match, reader, where, params, q.per_page, (q.page - 1) * q.per_page);
+  auto hits = run_search(conn, match, reader, where, params, q.per_page, (q.page - 1) * q.per_page, &out.count);
   if (!hits) return fail(hits.error());
   out.hits = std::move(*hits);
+  if (out.hits.empty() && q.page > 1) {
+    // Past the last page: the ranking pass returned no row to carry the count.
+    auto n = conn.scalar(std::string("SELECT COUNT(*) FROM ") + k_search_from + " WHERE " + search_where(reader, where),
+                         [&] {
+                           store::Params p = {match};
+                           for (const auto& x : params) p.push_back(x);
+                           return p;
+                         }());
+    if (!n) return fail(n.error());
+    out.count = n->value_or(0);
+  }
   return out;
 }
 

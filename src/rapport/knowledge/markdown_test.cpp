@@ -43,7 +43,9 @@ TEST(Markdown, TextDropsMarkup) {
 TEST(FtsQuery, QuotesEveryWordSoNothingIsSyntax) {
   EXPECT_EQ(fts_query("refund policy", true), "\"refund\" AND \"policy\"*");
   // FTS5 operators, column filters and quotes in the input stay words.
-  EXPECT_EQ(fts_query("title:x OR \"y NEAR(z", true), "\"title\" AND \"x\" AND \"or\" AND \"y\" AND \"near\" AND \"z\"*");
+  EXPECT_EQ(fts_query("title:x OR \"y NEAR(z", true), "\"title\" AND \"x\" AND \"or\" AND \"y\" AND \"near\" AND \"z\"");
+  // A prefix needs three letters: "pa" would expand to half the vocabulary.
+  EXPECT_EQ(fts_query("how to pa", true), "\"how\" AND \"to\" AND \"pa\"");
   EXPECT_EQ(fts_query("*** \"\" ()", true), "");
 }
 
