@@ -328,6 +328,11 @@ Status record(store::Tx& tx, int64_t id, const SmtpResult& r, const DeliveryConf
 
 Status queue_agent_reply(store::Tx& tx, const domain::Ticket& t, const domain::Comment& c, const DeliveryConfig& cfg) {
   if (!c.is_public || c.author_id == t.requester_id) return {};
+  // An automatic answer (a known incident's reply) queues its own Auto-Submitted mail with the
+  // comment: mailing it here too would send the customer the same answer twice.
+  if (c.metadata.is_object() && c.metadata.contains("system") && c.metadata["system"].is_object() &&
+      c.metadata["system"].value("auto_submitted", false))
+    return {};
   // A ticket is answered by email when it came by email, or names the support address it was
   // sent to (`recipient`, which API clients and web forms set).
   bool by_email = t.channel == "email" || (t.recipient && !trim(*t.recipient).empty());
