@@ -192,7 +192,9 @@ struct Work {
     if (followup_of) opts.followup_source_id = followup_of->id;
     auto t = tickets::create_ticket(tx, in, mail_actor(sender_id), opts);
     if (!t) return fail(t.error());
-    auto cid = conn().scalar("SELECT id FROM comments WHERE audit_id = ? ORDER BY id LIMIT 1", {t->audit.id});
+    // By ticket first: comments are indexed by (ticket_id, id), not by audit.
+    auto cid = conn().scalar("SELECT id FROM comments WHERE ticket_id = ? AND audit_id = ? ORDER BY id LIMIT 1",
+                             {t->ticket.id, t->audit.id});
     if (!cid) return fail(cid.error());
     int64_t comment_id = cid->value_or(0);
     if (auto st = store_attachments(t->ticket.id, comment_id); !st) return st;
@@ -227,7 +229,8 @@ struct Work {
     opts.comment_metadata = comment_metadata();
     auto u = tickets::update_ticket(tx, t.id, in, mail_actor(sender_id), opts);
     if (!u) return fail(u.error());
-    auto cid = conn().scalar("SELECT id FROM comments WHERE audit_id = ? ORDER BY id LIMIT 1", {u->audit.id});
+    auto cid = conn().scalar("SELECT id FROM comments WHERE ticket_id = ? AND audit_id = ? ORDER BY id LIMIT 1",
+                             {t.id, u->audit.id});
     if (!cid) return fail(cid.error());
     if (auto st = store_attachments(t.id, cid->value_or(0)); !st) return st;
     return record("commented", t.id, *cid);
@@ -317,7 +320,8 @@ struct Work {
         opts.comment_metadata = comment_metadata();
         auto u = tickets::update_ticket(tx, (*t)->id, in, mail_actor(author), opts);
         if (!u) return fail(u.error());
-        auto cid = conn().scalar("SELECT id FROM comments WHERE audit_id = ? ORDER BY id LIMIT 1", {u->audit.id});
+        auto cid = conn().scalar("SELECT id FROM comments WHERE ticket_id = ? AND audit_id = ? ORDER BY id LIMIT 1",
+                                 {(*t)->id, u->audit.id});
         if (!cid) return fail(cid.error());
         comment_id = *cid;
       }
