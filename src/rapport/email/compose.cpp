@@ -40,7 +40,7 @@ bool valid_id(std::string_view id) {
   return true;
 }
 
-InternetAddress* mailbox(const Address& a) {
+InternetAddress* mailbox(const MailAddress& a) {
   auto name = header_text(a.name, k_max_display_name);
   return internet_address_mailbox_new(name.empty() ? nullptr : name.c_str(), a.address.c_str());
 }
@@ -93,7 +93,7 @@ GMimeObject* text_part(const char* subtype, const std::string& text) {
   return GMIME_OBJECT(part);
 }
 
-GMimeObject* attachment_part(const Attachment& a) {
+GMimeObject* attachment_part(const MailAttachment& a) {
   auto ct = safe_content_type(a.content_type);
   auto slash = ct.find('/');
   auto* part = g_mime_part_new_with_type(ct.substr(0, slash).c_str(), ct.substr(slash + 1).c_str());
@@ -164,7 +164,7 @@ std::string header_text(std::string_view s, std::size_t limit) {
 Result<std::string> compose(const Outgoing& m) {
   init_gmime();
   Validation v;
-  auto check = [&](const Address& a, const char* field) {
+  auto check = [&](const MailAddress& a, const char* field) {
     if (!valid_address(a.address)) v.add(field, "InvalidValue", std::string(field) + ": \"" + header_text(a.address, 100) + "\" is not a valid email address");
   };
   check(m.from, "from");

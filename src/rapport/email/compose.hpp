@@ -14,12 +14,12 @@
 
 namespace rapport::email {
 
-struct Address {
+struct MailAddress {
   std::string name;     // display name; may be empty or non-ASCII
   std::string address;  // addr-spec, checked by valid_address
 };
 
-struct Attachment {
+struct MailAttachment {
   std::string file_name;
   std::string content_type;  // "type/subtype"; anything unparsable is sent as application/octet-stream
   std::string data;
@@ -28,10 +28,10 @@ struct Attachment {
 };
 
 struct Outgoing {
-  Address from;
-  std::vector<Address> to;
-  std::vector<Address> cc;
-  std::optional<Address> reply_to;
+  MailAddress from;
+  std::vector<MailAddress> to;
+  std::vector<MailAddress> cc;
+  std::optional<MailAddress> reply_to;
   std::string subject;
   std::string text;  // the plain-text body
   std::string html;  // the HTML body; generated from `text` when empty
@@ -40,7 +40,7 @@ struct Outgoing {
   std::vector<std::string> references;   // normalized, oldest first
   std::string auto_submitted;            // "", "auto-generated" or "auto-replied"
   int64_t date = 0;                      // epoch seconds
-  std::vector<Attachment> attachments;
+  std::vector<MailAttachment> attachments;
 };
 
 // Limits on what one message may carry (bounded everything).

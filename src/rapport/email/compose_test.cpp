@@ -56,7 +56,7 @@ Outgoing basic() {
   m.from = {"Acme Support", "support@acme.test"};
   m.to = {{"Cara Customer", "cara@example.test"}};
   m.cc = {{"", "boss@example.test"}};
-  m.reply_to = Address{"Acme Support", "support@acme.test"};
+  m.reply_to = MailAddress{"Acme Support", "support@acme.test"};
   m.subject = "Re: Broken kettle [#42]";
   m.text = "Hello Cara,\n\nA new kettle is on its way.\n";
   m.message_id = "abc.rapport@acme.test";

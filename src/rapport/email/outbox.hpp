@@ -20,7 +20,7 @@
 namespace rapport::email {
 
 struct DeliveryConfig {
-  Address default_from{"Support", "support@localhost.localdomain"};  // when a row names none
+  MailAddress default_from{"Support", "support@localhost.localdomain"};  // when a row names none
   std::string domain = "localhost.localdomain";                      // right of the @ in Message-IDs
   int64_t retry_base = 60;        // seconds before the first retry; doubles each attempt
   int64_t retry_cap = 3600;       // longest wait between attempts
