@@ -39,22 +39,6 @@ std::string clean_content_type(std::string_view ct) {
 
 }  // namespace
 
-Result<std::string> put_blob(store::Conn& conn, std::string_view data, int64_t now) {
-  auto sha = crypto::sha256_hex(data);
-  // Text parameters bind as SQLite TEXT; the bytes are the same, and reading returns them whole.
-  auto r = conn.run("INSERT INTO blobs(sha256, size, data, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(sha256) DO NOTHING",
-                    {sha, static_cast<int64_t>(data.size()), std::string(data), now});
-  if (!r) return fail(r.error());
-  return sha;
-}
-
-Result<std::string> blob_data(store::Conn& conn, const std::string& sha256) {
-  auto r = conn.scalar_text("SELECT data FROM blobs WHERE sha256 = ?", {sha256});
-  if (!r) return fail(r.error());
-  if (!*r) return fail(Error::not_found());
-  return **r;
-}
-
 Result<StoredAttachment> add_attachment(store::Conn& conn, const Attachment& a, int64_t ticket_id, int64_t comment_id,
                                         int64_t now) {
   auto sha = put_blob(conn, a.data, now);

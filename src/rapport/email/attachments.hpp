@@ -13,6 +13,7 @@
 #include <rapport/domain/user.hpp>
 #include <rapport/email/mime.hpp>
 #include <rapport/store/store.hpp>
+#include <rapport/tickets/uploads.hpp>
 
 namespace rapport::email {
 
@@ -24,9 +25,9 @@ struct StoredAttachment {
   std::optional<int64_t> ticket_id, comment_id;
 };
 
-// Stores `data` once; returns its lower-case hex SHA-256.
-Result<std::string> put_blob(store::Conn& conn, std::string_view data, int64_t now);
-Result<std::string> blob_data(store::Conn& conn, const std::string& sha256);
+// The bytes themselves live in `blobs` through tickets::put_blob / tickets::blob_data.
+using tickets::blob_data;
+using tickets::put_blob;
 
 // Stores the bytes and the attachment row on a comment.
 Result<StoredAttachment> add_attachment(store::Conn& conn, const Attachment& a, int64_t ticket_id, int64_t comment_id,

@@ -57,6 +57,22 @@ std::string safe_content_type(std::string_view ct) {
 
 }  // namespace
 
+Result<std::string> put_blob(store::Conn& conn, std::string_view data, int64_t now) {
+  auto sha = crypto::sha256_hex(data);
+  auto r = conn.run("INSERT INTO blobs(sha256, size, data, created_at) VALUES (?, ?, CAST(? AS BLOB), ?) "
+                    "ON CONFLICT(sha256) DO NOTHING",
+                    {sha, static_cast<int64_t>(data.size()), std::string(data), now});
+  if (!r) return fail(r.error());
+  return sha;
+}
+
+Result<std::string> blob_data(store::Conn& conn, const std::string& sha256) {
+  auto r = conn.scalar_text("SELECT data FROM blobs WHERE sha256 = ?", {sha256});
+  if (!r) return fail(r.error());
+  if (!*r) return fail(Error::not_found());
+  return **r;
+}
+
 Result<Attachment> create_upload(store::Tx& tx, const std::string& file_name, const std::string& content_type,
                                  const std::string& data, const domain::Principal& actor) {
   if (!actor.is_staff()) return fail(Error::forbidden());
@@ -75,9 +91,7 @@ Result<Attachment> create_upload(store::Tx& tx, const std::string& file_name, co
   a.upload_token = crypto::random_token(24);
   a.created_at = now;
   // Content-addressed: the same bytes uploaded twice are stored once.
-  auto b = conn.run("INSERT INTO blobs(sha256, size, data, created_at) VALUES (?, ?, CAST(? AS BLOB), ?) ON CONFLICT(sha256) DO NOTHING",
-                    {a.sha256, a.size, data, now});
-  if (!b) return fail(b.error());
+  if (auto b = put_blob(conn, data, now); !b) return fail(b.error());
   auto ins = conn.run(
       "INSERT INTO attachments(blob_sha256, file_name, content_type, size, upload_token, uploader_id, created_at) VALUES (?,?,?,?,?,?,?)",
       {a.sha256, a.file_name, a.content_type, a.size, *a.upload_token, actor.user_id, now});

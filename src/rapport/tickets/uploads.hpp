@@ -27,6 +27,11 @@ struct Attachment {
   int64_t created_at = 0;
 };
 
+// Content-addressed bytes (`blobs`): stores `data` once, as a BLOB; returns its lower-case hex
+// SHA-256. Shared by uploads and email intake (raw messages, attachments).
+Result<std::string> put_blob(store::Conn& conn, std::string_view data, int64_t now);
+Result<std::string> blob_data(store::Conn& conn, const std::string& sha256);
+
 // Stores an upload by staff (`file_name` made safe, `content_type` kept only if it is a plain
 // type/subtype). Returns the attachment with its token.
 Result<Attachment> create_upload(store::Tx& tx, const std::string& file_name, const std::string& content_type,
