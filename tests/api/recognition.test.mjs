@@ -472,7 +472,7 @@ describe('recognition', { timeout: 120_000 }, () => {
 
     // Another day: nothing, with no averages rather than zeros.
     const quiet = (await as.lead.get(`/api/v2/feedback/digest.json?date=${utcDate(-1)}`, { expect: 200 })).body.digest;
-    assert.deepEqual(quiet, { lead_id: lead.id, date: utcDate(-1), responses: 0, average_stars: null, csat: null, dsat: null, best: [], worst: [] });
+    assert.deepEqual(quiet, { lead_id: lead.id, date: utcDate(-1), time_zone: 'UTC', responses: 0, average_stars: null, csat: null, dsat: null, best: [], worst: [] });
     for (const q of ['date=yesterday', 'date=2026-02-31x', 'lead_id=abc']) {
       await as.lead.get(`/api/v2/feedback/digest.json?${q}`, { expect: 400 });
     }

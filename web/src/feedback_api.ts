@@ -304,6 +304,7 @@ export interface DigestItem {
 
 export interface Digest {
   date: string;
+  time_zone: string;
   responses: number;
   average_stars: number | null;
   csat: number | null;

@@ -262,7 +262,7 @@ function digestView(d: Digest): Node[] {
     ),
     ...digestItems('Best', 'digest-best', d.best, 'No 4–5 star ratings yet today.'),
     ...digestItems('Needs a look', 'digest-worst', d.worst, 'No 1–2 star ratings today.'),
-    h('p', { class: 'muted small' }, `For your team (agents whose team lead you are), ${d.date} UTC.`),
+    h('p', { class: 'muted small' }, `For your team (agents whose team lead you are), ${d.date} (${d.time_zone}).`),
   ];
 }
 

@@ -22,6 +22,9 @@ const std::vector<ConfigKey>& config_keys() {
       {"server.shutdown_grace", "20", "seconds in-flight requests get to finish on SIGTERM"},
       {"server.web_root", "web/dist", "directory of the built web UI served at /"},
       {"server.public_url", "", "the URL customers reach this server at, for links in emails (default: http://LISTEN)"},
+      {"organization.time_zone", "UTC",
+       "IANA time zone of the organization (e.g. Europe/Berlin): report days and periods (leaderboards, summaries, "
+       "the daily digest, dates in report queries) are its calendar days"},
       {"store.db", "data/rapport.db", "SQLite database file"},
       {"store.read_connections", "8", "pooled read connections"},
       {"store.max_write_queue", "20000", "queued write jobs before requests get 503"},

@@ -234,6 +234,10 @@ int serve(const Config& config) {
     return 2;
   }
   api_cfg->mail_intake = *intake;
+  if (auto tz = set_organization_time_zone(config.str("organization.time_zone")); !tz) {
+    spdlog::error("event=bad_config key=organization.time_zone error=\"{}\"", tz.error().message);
+    return 2;
+  }
   // Raw mail is bigger than JSON: the inbound endpoint takes up to a whole message (plus slack
   // for line-ending conversion by the poster); everything else keeps server.body_limit.
   opts->large_body_paths = {"/api/v2/channels/email/inbound"};
@@ -261,6 +265,11 @@ int serve(const Config& config) {
   if (auto sec = store.writer().run([](store::Tx& tx) -> Status {
         auto s = feedback::ensure_secret(tx);
         if (!s) return fail(s.error());
+        // The leaderboard's daily rollups follow the organization's days: rebuilt once when
+        // the configured zone changed since they were built.
+        auto aligned = feedback::align_rollups_to_time_zone(tx);
+        if (!aligned) return fail(aligned.error());
+        if (*aligned) spdlog::info("event=rollups_rebuilt time_zone={}", organization_time_zone());
         return {};
       });
       !sec) {
@@ -289,8 +298,8 @@ int serve(const Config& config) {
                           {sla::k_consumer, sla::tracked_event_kinds(), sla::on_event}},
                   {{"planner_statistics", std::chrono::seconds(600), [&store]() { return store.refresh_statistics(); }},
                    {"daily_digest", std::chrono::seconds(60), [&store, public_url]() -> Status {
-                      // Yesterday's digest (UTC days), once: read first, write only when due.
-                      int64_t yesterday = now_epoch() / 86400 - 1;
+                      // Yesterday's digest (the organization's days), once: read first, write only when due.
+                      int64_t yesterday = local_day(now_epoch()) - 1;
                       auto last = store.read([](store::Conn& c) {
                         return c.scalar_text("SELECT value FROM settings WHERE key = 'digest_last_day'");
                       });

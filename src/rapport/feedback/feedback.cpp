@@ -128,7 +128,7 @@ Status add_to_daily(store::Conn& conn, const Rating& x) {
   if (!x.agent_id || !x.stars) return {};
   int64_t stars = *x.stars;
   bool has_resolved = x.resolved.has_value();
-  const int64_t day = x.created_at / 86400, group = x.group_id.value_or(0), site = x.site_id.value_or(0);
+  const int64_t day = local_day(x.created_at), group = x.group_id.value_or(0), site = x.site_id.value_or(0);
   const store::Params deltas{stars,
                              int64_t{stars >= 4},
                              int64_t{stars <= 2},
@@ -353,6 +353,36 @@ Result<std::string> ensure_secret(store::Tx& tx) {
   auto r = tx.conn().run("INSERT INTO settings(key, value) VALUES ('feedback_secret', ?)", {s});
   if (!r) return fail(r.error());
   return s;
+}
+
+Result<bool> align_rollups_to_time_zone(store::Tx& tx) {
+  auto& conn = tx.conn();
+  const std::string zone = organization_time_zone();
+  auto built = conn.scalar_text("SELECT value FROM settings WHERE key = 'rollup_time_zone'");
+  if (!built) return fail(built.error());
+  if (built->value_or("UTC") == zone) return false;
+  // The same sums add_to_daily keeps, recomputed in bulk: local_day() is the SQL face of
+  // base::local_day (store/db.cpp), and the running totals are V012's window over the days.
+  for (const char* sql :
+       {"DELETE FROM rating_daily", "DELETE FROM rating_running", "DELETE FROM rating_keys",
+        "INSERT INTO rating_daily(agent_id, day, group_id, site_id, answers, stars_sum, csat, dsat, resolved_answers, "
+        "resolved_yes, nps_answers, promoters, detractors) "
+        "SELECT agent_id, local_day(created_at), COALESCE(group_id, 0), COALESCE(site_id, 0), COUNT(*), SUM(stars), "
+        "SUM(stars >= 4), SUM(stars <= 2), COUNT(resolved), COALESCE(SUM(resolved), 0), COUNT(nps), "
+        "COALESCE(SUM(nps >= 9), 0), COALESCE(SUM(nps <= 6), 0) FROM ratings "
+        "WHERE kind = 'survey' AND agent_id IS NOT NULL AND stars IS NOT NULL GROUP BY 1, 2, 3, 4",
+        "INSERT INTO rating_keys(agent_id, group_id, site_id) SELECT DISTINCT agent_id, group_id, site_id FROM rating_daily",
+        "INSERT INTO rating_running SELECT agent_id, group_id, site_id, day, SUM(answers) OVER w, SUM(stars_sum) OVER w, "
+        "SUM(csat) OVER w, SUM(dsat) OVER w, SUM(resolved_answers) OVER w, SUM(resolved_yes) OVER w, "
+        "SUM(nps_answers) OVER w, SUM(promoters) OVER w, SUM(detractors) OVER w FROM rating_daily "
+        "WINDOW w AS (PARTITION BY agent_id, group_id, site_id ORDER BY day ROWS UNBOUNDED PRECEDING)"}) {
+    if (auto r = conn.exec(sql); !r) return fail(r.error());
+  }
+  auto r = conn.run("INSERT INTO settings(key, value) VALUES ('rollup_time_zone', ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    {zone});
+  if (!r) return fail(r.error());
+  return true;
 }
 
 Result<std::string> load_secret(store::Conn& conn) {

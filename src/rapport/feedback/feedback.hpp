@@ -60,6 +60,12 @@ Result<Config> update_config(store::Tx& tx, const Json& in, const domain::Princi
 Result<std::string> ensure_secret(store::Tx& tx);
 Result<std::string> load_secret(store::Conn& conn);
 
+// The leaderboard's rollups (`rating_daily`, `rating_running`) are keyed by the organization's
+// calendar days (base/time.hpp). When the configured time zone is not the one they were built in
+// (settings key `rollup_time_zone`; UTC when absent), rebuilds them from the ratings, in this
+// transaction, and records the zone. Returns whether it rebuilt. The server calls it at start.
+Result<bool> align_rollups_to_time_zone(store::Tx& tx);
+
 struct Request {
   int64_t id = 0;
   std::string kind, channel, status;

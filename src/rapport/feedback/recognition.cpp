@@ -364,8 +364,9 @@ Result<Json> leaderboard(store::Conn& conn, const LeaderboardQuery& q, const dom
                       {"fcr", x.res_n ? Json(pct(x.res_yes, x.res_n)) : Json(nullptr)},
                       {"nps", x.nps_n ? Json(pct(x.pro, x.nps_n) - pct(x.det, x.nps_n)) : Json(nullptr)}});
   }
-  return Json{{"from", iso8601(q.from_day * 86400)},
-              {"to", iso8601(q.to_day * 86400)},
+  return Json{{"from", iso8601(local_day_start(q.from_day))},
+              {"to", iso8601(local_day_start(q.to_day))},
+              {"time_zone", organization_time_zone()},
               {"group_id", q.group_id ? Json(*q.group_id) : Json(nullptr)},
               {"site_id", q.site_id ? Json(*q.site_id) : Json(nullptr)},
               {"team_mean_stars", all_n ? Json(m) : Json(nullptr)},
@@ -386,7 +387,7 @@ Result<Json> feedback_summary(store::Conn& conn, SummaryQuery q, const domain::P
   else if (q.by == "agent") key = "COALESCE(agent_id, 0)";
   else if (q.by == "group") key = "COALESCE(group_id, 0)";
   else if (q.by == "site") key = "COALESCE(site_id, 0)";
-  else if (q.by == "day") key = "(created_at / 86400)";
+  else if (q.by == "day") key = "local_day(created_at)";  // the organization's days (store/db.cpp)
   else return fail(Error::invalid("by must be agent, group, site or day"));
   std::string where = " WHERE kind = 'survey' AND created_at >= ? AND created_at < ?";
   store::Params params{q.from, q.to};
@@ -460,12 +461,12 @@ Result<Json> feedback_summary(store::Conn& conn, SummaryQuery q, const domain::P
       *dst += src;
     for (const auto& [reason, n] : x.reasons) total.reasons[reason] += n;
   }
-  Json out = {{"from", iso8601(q.from)}, {"to", iso8601(q.to)}, {"total", encode(total)}};
+  Json out = {{"from", iso8601(q.from)}, {"to", iso8601(q.to)}, {"time_zone", organization_time_zone()}, {"total", encode(total)}};
   if (!q.by.empty()) {
     Json items = Json::array();
     for (const auto& [k, x] : rows) {
       Json item = encode(x);
-      if (q.by == "day") item["date"] = iso8601(k * 86400).substr(0, 10);
+      if (q.by == "day") item["date"] = day_date(k);
       else item[q.by + "_id"] = k ? Json(k) : Json(nullptr);
       items.push_back(std::move(item));
     }
@@ -489,7 +490,7 @@ Result<Json> daily_digest(store::Conn& conn, int64_t lead_id, int64_t day, const
       "SELECT r.id, r.ticket_id, r.agent_id, r.stars, u.name, r.comment, t.subject, r.resolved FROM ratings r "
       "JOIN users u ON u.id = r.agent_id JOIN tickets t ON t.id = r.ticket_id "
       "WHERE u.team_lead_id = ? AND r.kind = 'survey' AND r.stars IS NOT NULL AND r.created_at >= ? AND r.created_at < ?",
-      {lead_id, day * 86400, (day + 1) * 86400}, [&](const store::Row& r) {
+      {lead_id, local_day_start(day), local_day_start(day + 1)}, [&](const store::Row& r) {
         Item it{r.i64(0), r.i64(1), r.i64(2), r.i64(3), r.text(4), r.text(5), r.text(6), std::nullopt};
         if (!r.is_null(7)) it.resolved = r.i64(7) != 0;
         items.push_back(std::move(it));
@@ -524,7 +525,8 @@ Result<Json> daily_digest(store::Conn& conn, int64_t lead_id, int64_t day, const
   };
   int64_t n = static_cast<int64_t>(items.size());
   return Json{{"lead_id", lead_id},
-              {"date", iso8601(day * 86400).substr(0, 10)},
+              {"date", day_date(day)},
+              {"time_zone", organization_time_zone()},
               {"responses", n},
               {"average_stars", n ? Json(static_cast<double>(sum) / static_cast<double>(n)) : Json(nullptr)},
               {"csat", n ? Json(pct(csat, n)) : Json(nullptr)},
@@ -542,7 +544,7 @@ Result<int> queue_digests(store::Tx& tx, int64_t day, const std::string& base_ur
   auto st = conn.each(
       "SELECT DISTINCT l.id, l.name, l.email FROM ratings r JOIN users a ON a.id = r.agent_id JOIN users l ON l.id = a.team_lead_id "
       "WHERE r.kind = 'survey' AND r.created_at >= ? AND r.created_at < ? AND l.active = 1 AND l.email IS NOT NULL",
-      {day * 86400, (day + 1) * 86400}, [&](const store::Row& r) { leads.emplace_back(r.i64(0), r.text(1), r.text(2)); });
+      {local_day_start(day), local_day_start(day + 1)}, [&](const store::Row& r) { leads.emplace_back(r.i64(0), r.text(1), r.text(2)); });
   if (!st) return fail(st.error());
   int64_t now = now_epoch();
   int queued = 0;

@@ -377,4 +377,73 @@ TEST_F(RecoveryTest, LeaderboardWindowsAgreeWithTheDailySumsForEveryRangeEvenWhe
   EXPECT_EQ((*week)["responses"], 7);
 }
 
+TEST_F(RecoveryTest, RollupsFollowTheOrganizationsDaysAndARebuildEqualsTheIncrementalSums) {
+  // The rollups as rows, to compare an incremental build with a bulk rebuild.
+  auto snapshot = [&]() {
+    std::vector<std::string> rows;
+    EXPECT_TRUE(read([&](store::Conn& c) -> Status {
+      for (const char* sql : {"SELECT 'd', day, agent_id, group_id, site_id, answers, stars_sum, csat, dsat, resolved_answers, "
+                              "resolved_yes, nps_answers, promoters, detractors FROM rating_daily",
+                              "SELECT 'r', day, agent_id, group_id, site_id, answers, stars_sum, csat, dsat, resolved_answers, "
+                              "resolved_yes, nps_answers, promoters, detractors FROM rating_running",
+                              "SELECT 'k', 0, agent_id, group_id, site_id, 0, 0, 0, 0, 0, 0, 0, 0, 0 FROM rating_keys"}) {
+        auto st = c.each(std::string(sql) + " ORDER BY 2, 3, 4, 5", {}, [&](const store::Row& r) {
+          std::string line = r.text(0);
+          for (int i = 1; i < 14; ++i) line += " " + std::to_string(r.i64(i));
+          rows.push_back(line);
+        });
+        if (!st) return st;
+      }
+      return {};
+    }));
+    return rows;
+  };
+  auto days_of = [&](int64_t agent) {
+    std::map<int64_t, int64_t> out;  // day -> answers
+    EXPECT_TRUE(read([&](store::Conn& c) {
+      return c.each("SELECT day, answers FROM rating_daily WHERE agent_id = ?", {agent},
+                    [&](const store::Row& r) { out[r.i64(0)] = r.i64(1); });
+    }));
+    return out;
+  };
+  auto align = [&]() {
+    bool rebuilt = false;
+    EXPECT_TRUE(write([&](store::Tx& tx) -> Status {
+      auto r = align_rollups_to_time_zone(tx);
+      if (!r) return fail(r.error());
+      rebuilt = *r;
+      return {};
+    }));
+    return rebuilt;
+  };
+  struct UtcAfterwards {
+    ~UtcAfterwards() { (void)set_organization_time_zone("UTC"); }
+  } utc_afterwards;  // the zone is process-wide: later tests expect UTC
+  ASSERT_TRUE(set_organization_time_zone("America/New_York"));
+  EXPECT_TRUE(align());  // built in UTC so far (nothing yet): now New York's
+  EXPECT_FALSE(align());  // once
+  // Around New York's midnight (05:00 UTC in winter), and one late arrival.
+  const int64_t d0 = *parse_day("2026-11-30");
+  for (auto [at, stars] : {std::pair{"2026-11-30T12:00:00Z", 5}, {"2026-12-01T03:00:00Z", 4}, {"2026-12-01T04:59:59Z", 2},
+                           {"2026-12-01T05:00:00Z", 3}, {"2026-12-02T18:00:00Z", 5}, {"2026-11-29T23:00:00Z", 1}}) {
+    now = *parse_iso8601(at);
+    rated(agent_id, with(stars, stars >= 4), new_customer());
+  }
+  now = k_start;
+  EXPECT_EQ(days_of(agent_id), (std::map<int64_t, int64_t>{{d0 - 1, 1}, {d0, 3}, {d0 + 1, 1}, {d0 + 2, 1}}));
+  auto incremental = snapshot();
+  // Forget which zone built them: the rebuild from the ratings gives exactly the same rows.
+  ASSERT_TRUE(write([&](store::Tx& tx) -> Status {
+    auto r = tx.conn().run("UPDATE settings SET value = 'Europe/Paris' WHERE key = 'rollup_time_zone'", {});
+    if (!r) return fail(r.error());
+    return {};
+  }));
+  EXPECT_TRUE(align());
+  EXPECT_EQ(snapshot(), incremental);
+  // Back to UTC: the ratings move to their UTC days.
+  ASSERT_TRUE(set_organization_time_zone("UTC"));
+  EXPECT_TRUE(align());
+  EXPECT_EQ(days_of(agent_id), (std::map<int64_t, int64_t>{{d0 - 1, 1}, {d0, 1}, {d0 + 1, 3}, {d0 + 2, 1}}));
+}
+
 }  // namespace rapport::feedback

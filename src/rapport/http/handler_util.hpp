@@ -4,6 +4,7 @@
 #include <memory>
 
 #include <rapport/base/strings.hpp>
+#include <rapport/base/time.hpp>
 #include <rapport/http/api.hpp>
 #include <rapport/http/codec.hpp>
 
@@ -59,6 +60,19 @@ inline Result<std::vector<int64_t>> id_list(const Ctx& c, const std::string& key
   }
   if (ids.size() > 100) return fail(Error::invalid("at most 100 " + key + " at once"));
   return ids;
+}
+
+// A report period's bound from the query: a date is the organization's local midnight
+// (metrics.md: periods are in the organization's time zone; base/time.hpp), an ISO-8601 time is
+// that instant, and plain digits are epoch seconds (as Zendesk's incremental exports take them).
+// Absent or empty: nullopt.
+inline Result<std::optional<int64_t>> period_param(const Ctx& c, const std::string& key) {
+  auto v = c.param(key);
+  if (!v || v->empty()) return std::optional<int64_t>();
+  auto t = parse_period_bound(*v);
+  if (!t) t = parse_int(*v);
+  if (!t) return fail(Error::invalid(key + " must be a date like 2026-11-30, a time like 2026-11-30T09:00:00Z, or epoch seconds"));
+  return std::optional<int64_t>(*t);
 }
 
 inline std::string path_of(const CtxPtr& c, const std::string& kind, int64_t id) {

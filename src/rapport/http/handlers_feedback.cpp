@@ -366,11 +366,14 @@ void survey_thanks(const CtxPtr& c) {
             // As for the survey itself: a second choice is a conflict the customer can read.
             if (e.code == ErrorCode::conflict)
               return c->api.reply_json(c, 409, {{"error", "AlreadyChosen"}, {"description", e.message}});
+            // The thank-you window closed: gone, as an expired survey link is.
+            if (e.kind == "Expired") return c->api.reply_json(c, 410, {{"error", "Expired"}, {"description", e.message}});
             return c->api.reply_error(c, e);
           }
           if (e.code == ErrorCode::not_found) return c->api.reply(c, not_found_page());
           std::string msg = e.details.empty() ? e.message : e.details.begin()->second.front().description;
-          return c->api.reply(c, html_page(e.code == ErrorCode::conflict ? 409 : 422, "Thank you",
+          unsigned status = e.code == ErrorCode::conflict ? 409 : e.kind == "Expired" ? 410 : 422;
+          return c->api.reply(c, html_page(status, "Thank you",
                                            "<div class=\"card\"><p class=\"error\" role=\"alert\">" + esc(msg) + "</p></div>"));
         }
         if (json)

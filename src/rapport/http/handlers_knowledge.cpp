@@ -409,15 +409,7 @@ void ticket_suggestion_action(const CtxPtr& c) {
 }
 
 void deflection_report(const CtxPtr& c) {
-  auto parse = [&](const char* key) -> Result<std::optional<int64_t>> {
-    auto v = c->param(key);
-    if (!v || v->empty()) return std::optional<int64_t>();
-    auto t = parse_iso8601(*v);
-    if (!t) t = parse_int(*v);  // epoch seconds, as Zendesk's incremental APIs take them
-    if (!t) return fail(Error::invalid(std::string(key) + " must be an ISO-8601 time or epoch seconds"));
-    return std::optional<int64_t>(*t);
-  };
-  auto start = parse("start_time"), end = parse("end_time");
+  auto start = period_param(*c, "start_time"), end = period_param(*c, "end_time");
   if (!start) return c->api.reply_error(c, start.error());
   if (!end) return c->api.reply_error(c, end.error());
   int64_t to = end->value_or(now_epoch() + 1);  // by default up to and including this second
@@ -536,7 +528,7 @@ void register_knowledge_routes(Api& api) {
                                                api.config().requests_per_email_per_hour);
   // Reads take an optional login: anonymous visitors see published public articles. Each list and
   // show also answers under a locale (/help_center/en-us/...), which Rapport does not vary by.
-  for (const std::string prefix : {k_hc, k_hc + "/{}"}) {
+  for (const std::string& prefix : {k_hc, k_hc + "/{}"}) {
     api.add("GET", prefix + "/categories", O, categories_list);
     api.add("GET", prefix + "/categories/{}", O, category_show);
     api.add("GET", prefix + "/sections", O, [](const CtxPtr& c) { sections_list(c, std::nullopt); });

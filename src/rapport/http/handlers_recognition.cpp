@@ -27,10 +27,11 @@ std::optional<int64_t> int_param(const Ctx& c, const std::string& key, bool& bad
 Result<std::optional<int64_t>> day_param(const Ctx& c, const std::string& key) {
   auto s = c.param(key);
   if (!s || s->empty()) return std::optional<int64_t>{};
+  // A date names the organization's calendar day; a timestamp, the local day it falls in.
+  if (auto d = parse_day(*s)) return std::optional<int64_t>(*d);
   auto t = parse_iso8601(*s);
   if (!t) return fail(Error::invalid(key + " must be a date like 2026-11-30"));
-  int64_t day = *t >= 0 ? *t / 86400 : (*t - 86399) / 86400;
-  return std::optional<int64_t>(day);
+  return std::optional<int64_t>(local_day(*t));
 }
 
 std::string link_base(const CtxPtr& c) {
@@ -105,12 +106,12 @@ void cases_report(const CtxPtr& c) {
   bool bad = false;
   auto group = int_param(*c, "group_id", bad);
   if (bad) return c->api.reply_error(c, Error::invalid("group_id must be an id"));
-  int64_t today = now_epoch() / 86400;
+  int64_t today = local_day(now_epoch());
   int64_t to_day = to->value_or(today) + 1;  // `to` is inclusive
   int64_t from_day = from->value_or(to_day - 30);
   if (to_day <= from_day) return c->api.reply_error(c, Error::invalid("to must not be before from"));
   with_read(c, [&](store::Conn& conn) {
-    auto r = feedback::recovery_report(conn, from_day * 86400, to_day * 86400, group, c->who);
+    auto r = feedback::recovery_report(conn, local_day_start(from_day), local_day_start(to_day), group, c->who);
     if (!r) return c->api.reply_error(c, r.error());
     c->api.reply_json(c, 200, {{"recovery_report", *r}});
   });
@@ -223,7 +224,7 @@ void leaderboard(const CtxPtr& c) {
   q.group_id = int_param(*c, "group_id", bad);
   q.site_id = int_param(*c, "site_id", bad);
   if (bad) return c->api.reply_error(c, Error::invalid("group_id and site_id must be ids"));
-  int64_t today = now_epoch() / 86400;
+  int64_t today = local_day(now_epoch());
   q.to_day = to->value_or(today) + 1;  // `to` is inclusive
   q.from_day = from->value_or(q.to_day - 30);
   with_read(c, [&](store::Conn& conn) {
@@ -244,11 +245,11 @@ void summary(const CtxPtr& c) {
   q.agent_id = int_param(*c, "agent_id", bad);
   if (bad) return c->api.reply_error(c, Error::invalid("group_id, site_id and agent_id must be ids"));
   q.by = c->param("by").value_or("");
-  int64_t to_day = to->value_or(now_epoch() / 86400) + 1;  // `to` is inclusive
+  int64_t to_day = to->value_or(local_day(now_epoch())) + 1;  // `to` is inclusive
   int64_t from_day = from->value_or(to_day - 30);
   if (to_day - from_day > 400) return c->api.reply_error(c, Error::invalid("a summary covers at most 400 days"));
-  q.from = from_day * 86400;
-  q.to = to_day * 86400;
+  q.from = local_day_start(from_day);
+  q.to = local_day_start(to_day);
   with_read(c, [&](store::Conn& conn) {
     auto r = feedback::feedback_summary(conn, q, c->who);
     if (!r) return c->api.reply_error(c, r.error());
@@ -263,7 +264,7 @@ void digest(const CtxPtr& c) {
   auto lead = int_param(*c, "lead_id", bad);
   if (bad) return c->api.reply_error(c, Error::invalid("lead_id must be an id"));
   with_read(c, [&](store::Conn& conn) {
-    auto r = feedback::daily_digest(conn, lead.value_or(c->who.user_id), date->value_or(now_epoch() / 86400), c->who);
+    auto r = feedback::daily_digest(conn, lead.value_or(c->who.user_id), date->value_or(local_day(now_epoch())), c->who);
     if (!r) return c->api.reply_error(c, r.error());
     c->api.reply_json(c, 200, {{"digest", *r}});
   });

@@ -283,16 +283,7 @@ Json ratio(int64_t num, int64_t den) {
 
 void report(const CtxPtr& c) {
   int64_t now = now_epoch();
-  auto read_time = [&](const char* key) -> Result<std::optional<int64_t>> {
-    auto v = c->param(key);
-    if (!v || v->empty()) return std::optional<int64_t>();
-    auto t = parse_iso8601(*v);
-    if (!t)
-      return fail(
-          Error::invalid(std::string(key) + " must be a date (YYYY-MM-DD) or an ISO-8601 time"));
-    return std::optional<int64_t>(*t);
-  };
-  auto end = read_time("end"), start = read_time("start");
+  auto end = period_param(*c, "end"), start = period_param(*c, "start");
   if (!end) return c->api.reply_error(c, end.error());
   if (!start) return c->api.reply_error(c, start.error());
   int64_t to = end->value_or(now), from = start->value_or(to - 30 * 86400);

@@ -92,14 +92,7 @@ void presence_list(const CtxPtr& c) {
 
 // `from` and `to` as ISO-8601 dates or times; the period defaults to the last 7 days.
 Result<std::pair<int64_t, int64_t>> period(const Ctx& c) {
-  auto at = [&](const char* key) -> Result<std::optional<int64_t>> {
-    auto v = c.param(key);
-    if (!v || v->empty()) return std::optional<int64_t>();
-    auto t = parse_iso8601(*v);
-    if (!t) return fail(Error::invalid(std::string(key) + " must be a date or time like 2026-11-30 or 2026-11-30T09:00:00Z"));
-    return std::optional<int64_t>(*t);
-  };
-  auto from = at("from"), to = at("to");
+  auto from = period_param(c, "from"), to = period_param(c, "to");
   if (!from) return fail(from.error());
   if (!to) return fail(to.error());
   const int64_t end = to->value_or(now_epoch());

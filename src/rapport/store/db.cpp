@@ -2,7 +2,19 @@
 
 #include <sqlite3.h>
 
+#include <rapport/base/time.hpp>
+
 namespace rapport::store {
+
+namespace {
+// local_day(epoch): the organization's calendar day of an instant (base/time.hpp), so reports can
+// group by the organization's days in SQL. Not deterministic across a change of the zone, so it
+// is registered without SQLITE_DETERMINISTIC and must never appear in an index or a view.
+void sql_local_day(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return sqlite3_result_null(ctx);
+  sqlite3_result_int64(ctx, local_day(sqlite3_value_int64(argv[0])));
+}
+}  // namespace
 
 bool Row::is_null(int col) const { return sqlite3_column_type(m_s, col) == SQLITE_NULL; }
 int64_t Row::i64(int col) const { return sqlite3_column_int64(m_s, col); }
@@ -30,6 +42,8 @@ Result<std::unique_ptr<Conn>> Conn::open(const std::string& path, Mode mode) {
   }
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, 5000);
+  sqlite3_create_function_v2(db, "local_day", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS, nullptr, sql_local_day, nullptr, nullptr,
+                             nullptr);
   std::unique_ptr<Conn> conn(new Conn(db, path));
   // WAL lets readers run beside the single writer; synchronous=FULL makes every commit durable
   // (an fsync of the WAL), which group commit amortises over many requests.
