@@ -117,6 +117,7 @@ Result<Json> leaderboard_from_ratings(store::Conn& conn, const fb::LeaderboardQu
   }
   return Json{{"from", rapport::iso8601(q.from_day * 86400)},
               {"to", rapport::iso8601(q.to_day * 86400)},
+              {"time_zone", rapport::organization_time_zone()},
               {"group_id", q.group_id ? Json(*q.group_id) : Json(nullptr)},
               {"site_id", q.site_id ? Json(*q.site_id) : Json(nullptr)},
               {"team_mean_stars", all_n ? Json(m) : Json(nullptr)},

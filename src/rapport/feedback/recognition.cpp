@@ -273,6 +273,8 @@ Result<Json> leaderboard(store::Conn& conn, const LeaderboardQuery& q, const dom
   };
   // A window's sums per agent = running totals at its last day - running totals before its first
   // day, over the agent's (group, site) keys (V012): two index seeks per key, whatever the length.
+  // CROSS JOIN fixes the loop order (keys outside): without planner statistics SQLite preferred
+  // scanning every running total and probing the keys, 25x slower at 1,000 agents.
   std::string keys = "SELECT agent_id, group_id, site_id FROM rating_keys";
   store::Params key_params;
   if (q.group_id || q.site_id) keys += " WHERE ";
@@ -286,7 +288,7 @@ Result<Json> leaderboard(store::Conn& conn, const LeaderboardQuery& q, const dom
   }
   const std::string totals_before =
       "SELECT k.agent_id, r.answers, r.stars_sum, r.csat, r.dsat, r.resolved_answers, r.resolved_yes, r.nps_answers, "
-      "r.promoters, r.detractors FROM (" + keys + ") k JOIN rating_running r ON r.agent_id = k.agent_id AND "
+      "r.promoters, r.detractors FROM (" + keys + ") k CROSS JOIN rating_running r ON r.agent_id = k.agent_id AND "
       "r.group_id = k.group_id AND r.site_id = k.site_id AND r.day = (SELECT MAX(x.day) FROM rating_running x WHERE "
       "x.agent_id = k.agent_id AND x.group_id = k.group_id AND x.site_id = k.site_id AND x.day < ?)";
   std::unordered_map<int64_t, Sums> by_agent;
