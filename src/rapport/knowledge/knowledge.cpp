@@ -134,11 +134,23 @@ Result<Article> read_article(store::Conn& conn, Id id) {
   return *out;
 }
 
+// Every live article is in kb_article_fts; the published public ones also in kb_public_fts, the
+// index visitors and customers search (V016).
+Status unindex_article(store::Conn& conn, Id id) {
+  for (const char* sql : {"DELETE FROM kb_article_fts WHERE rowid = ?", "DELETE FROM kb_public_fts WHERE rowid = ?"})
+    if (auto r = conn.run(sql, {id}); !r) return fail(r.error());
+  return {};
+}
+
 Status index_article(store::Conn& conn, const Article& a) {
-  if (auto r = conn.run("DELETE FROM kb_article_fts WHERE rowid = ?", {a.id}); !r) return fail(r.error());
-  auto r = conn.run("INSERT INTO kb_article_fts(rowid, title, body, labels) VALUES (?, ?, ?, ?)",
-                    {a.id, a.title, markdown_text(a.body_markdown), labels_text(a.label_names)});
+  if (auto st = unindex_article(conn, a.id); !st) return st;
+  const store::Params row{a.id, a.title, markdown_text(a.body_markdown), labels_text(a.label_names)};
+  auto r = conn.run("INSERT INTO kb_article_fts(rowid, title, body, labels) VALUES (?, ?, ?, ?)", row);
   if (!r) return fail(r.error());
+  if (!a.draft && a.visibility == "public") {
+    r = conn.run("INSERT INTO kb_public_fts(rowid, title, body, labels) VALUES (?, ?, ?, ?)", row);
+    if (!r) return fail(r.error());
+  }
   return {};
 }
 
@@ -224,17 +236,29 @@ std::string snippet_html(const std::string& raw) {
 
 // The matches, joined so that FTS5 drives: CROSS JOIN makes SQLite keep this order, one rowid
 // lookup per match. (With a plain JOIN the planner may loop over the articles and run the MATCH
-// once per article: over 10,000 articles that was a second per query.)
-constexpr const char* k_search_from =
-    "kb_article_fts CROSS JOIN kb_articles a ON a.id = kb_article_fts.rowid "
-    "CROSS JOIN kb_sections s ON s.id = a.section_id";
+// once per article: over 10,000 articles that was a second per query.) Search filters name
+// `section_id` (the article's) and `category_id` (the section's); the visibility rule names
+// columns only articles have. All unambiguous in this FROM.
+std::string search_from(const std::string& index) {
+  return index + " CROSS JOIN kb_articles a ON a.id = " + index + ".rowid CROSS JOIN kb_sections s ON s.id = a.section_id";
+}
 
-// Search filters name `section_id` (the article's) and `category_id` (the section's); the
-// visibility rule names columns only articles have. All unambiguous in k_search_from.
-std::string search_where(const Principal& reader, const std::vector<std::string>& extra_where) {
-  std::string w = "kb_article_fts MATCH ? AND " + visibility_clause(reader);
-  for (const auto& x : extra_where) w += " AND " + x;
-  return w;
+// Visitors and customers (no editor, not staff) search kb_public_fts, which holds only what they
+// may read; with no section or category filter nothing needs joining to rank and count.
+bool public_reader(const Principal& reader) { return !reader.is_staff(); }
+const char* search_index(const Principal& reader) { return public_reader(reader) ? "kb_public_fts" : "kb_article_fts"; }
+
+// The matches `reader` may see as (id, score); the MATCH is the first parameter, then the
+// filters' parameters.
+std::string matches_sql(const Principal& reader, const std::vector<std::string>& extra_where) {
+  const std::string index = search_index(reader);
+  const std::string score = "bm25(" + index + ", 10.0, 1.0, 5.0) AS score";
+  if (public_reader(reader) && extra_where.empty())
+    return "SELECT rowid AS id, " + score + " FROM kb_public_fts WHERE kb_public_fts MATCH ?";
+  std::string sql = "SELECT a.id AS id, " + score + " FROM " + search_from(index) + " WHERE " + index + " MATCH ? AND " +
+                    visibility_clause(reader);
+  for (const auto& x : extra_where) sql += " AND " + x;
+  return sql;
 }
 
 // One page of matches, best first: ids and scores from the index, then those articles, then
@@ -251,10 +275,8 @@ Result<std::vector<SearchHit>> run_search(store::Conn& conn, const std::string& 
   // COUNT(*) OVER () counts every match in the same pass that ranks them. bm25() works only
   // inside the FTS5 scan: the window in the outer query keeps SQLite from flattening the scan into
   // it, so bm25 is computed in the subquery and the outer query only sorts and counts.
-  auto st = conn.each(std::string("SELECT id, score, COUNT(*) OVER () FROM (SELECT a.id AS id, "
-                                  "bm25(kb_article_fts, 10.0, 1.0, 5.0) AS score FROM ") +
-                          k_search_from + " WHERE " + search_where(reader, extra_where) +
-                          ") ORDER BY score, id LIMIT ? OFFSET ?",
+  const std::string index = search_index(reader);
+  auto st = conn.each("SELECT id, score, COUNT(*) OVER () FROM (" + matches_sql(reader, extra_where) + ") ORDER BY score, id LIMIT ? OFFSET ?",
                       params, [&](const store::Row& r) {
                         ranked.emplace_back(r.i64(0), r.f64(1));
                         if (total) *total = r.i64(2);
@@ -275,8 +297,8 @@ Result<std::vector<SearchHit>> run_search(store::Conn& conn, const std::string& 
   std::map<Id, std::string> snippets;
   store::Params snippet_params = {"\x02", "\x03", match};
   for (const auto& p : ids) snippet_params.push_back(p);
-  st = conn.each("SELECT rowid, snippet(kb_article_fts, 1, ?, ?, '…', 24) FROM kb_article_fts WHERE kb_article_fts MATCH ? "
-                 "AND rowid IN (" + store::placeholders(ids.size()) + ")",
+  st = conn.each("SELECT rowid, snippet(" + index + ", 1, ?, ?, '…', 24) FROM " + index + " WHERE " + index +
+                     " MATCH ? AND rowid IN (" + store::placeholders(ids.size()) + ")",
                  snippet_params, [&](const store::Row& r) { snippets[r.i64(0)] = r.text(1); });
   if (!st) return fail(st.error());
   for (const auto& [id, score] : ranked) {
@@ -544,7 +566,9 @@ Result<Article> update_article(store::Tx& tx, Id id, const Json& in, const Princ
       {a.section_id, a.title, a.body_markdown, a.body_html, a.draft, a.visibility, a.label_names.dump(), a.position,
        a.promoted, now, a.edited_at, a.published_at, id});
   if (!r) return fail(r.error());
-  if (edited || a.label_names != cur->label_names) {
+  // Publishing, unpublishing and a change of visibility move the article in or out of the help
+  // center's index, so they re-index as an edit does.
+  if (edited || a.label_names != cur->label_names || a.draft != cur->draft || a.visibility != cur->visibility) {
     if (auto st = index_article(conn, a); !st) return fail(st.error());
   }
   Json changes = Json::object();
@@ -564,7 +588,7 @@ Status delete_article(store::Tx& tx, Id id, const Principal& actor) {
   int64_t now = now_epoch();
   if (auto r = conn.run("UPDATE kb_articles SET archived_at = ?, updated_at = ? WHERE id = ?", {now, now, id}); !r)
     return fail(r.error());
-  if (auto r = conn.run("DELETE FROM kb_article_fts WHERE rowid = ?", {id}); !r) return fail(r.error());
+  if (auto st = unindex_article(conn, id); !st) return st;
   return append_event(conn, "kb.article.archived", "kb_article", id, actor, Json::object(), now);
 }
 
@@ -611,7 +635,7 @@ Result<SearchResult> search_articles(store::Conn& conn, const SearchQuery& q, co
   out.hits = std::move(*hits);
   if (out.hits.empty() && q.page > 1) {
     // Past the last page: the ranking pass returned no row to carry the count.
-    auto n = conn.scalar(std::string("SELECT COUNT(*) FROM ") + k_search_from + " WHERE " + search_where(reader, where),
+    auto n = conn.scalar("SELECT COUNT(*) FROM (" + matches_sql(reader, where) + ")",
                          [&] {
                            store::Params p = {match};
                            for (const auto& x : params) p.push_back(x);

@@ -107,6 +107,43 @@ TEST_F(Articles, ArchivedArticlesLeaveSearchAndEditsReindex) {
   EXPECT_EQ(get(a.id, admin).error().code, ErrorCode::not_found);
 }
 
+TEST_F(Articles, CustomersFindAnArticleExactlyWhileItIsPublishedAndPublic) {
+  // Customers search the help center's own index (V016); every change of draft or visibility
+  // must move the article in or out of it, with or without a section filter.
+  auto a = article({{"title", "Lost parcel"}, {"body", "Report a lost parcel within 30 days."}});
+  auto customer_sees = [&]() {
+    auto plain = search("parcel", customer);
+    auto in_section = read([&](store::Conn& c) {
+      SearchQuery q{"parcel"};
+      q.section_id = section_id;
+      return search_articles(c, q, k_anonymous);
+    });
+    EXPECT_TRUE(in_section);
+    EXPECT_EQ(plain, ids(in_section->hits)) << "the section filter agrees with the plain search";
+    EXPECT_EQ(in_section->count, static_cast<int64_t>(plain.size()));
+    return plain == std::vector<int64_t>{a.id};
+  };
+  auto change = [&](const Json& in) {
+    ASSERT_TRUE(write([&](store::Tx& tx) -> Status {
+      auto u = update_article(tx, a.id, in, admin);
+      if (!u) return fail(u.error());
+      return {};
+    }));
+  };
+  EXPECT_FALSE(customer_sees()) << "a draft";
+  EXPECT_EQ(search("parcel", agent).size(), 0u) << "agents do not see drafts either";
+  change({{"draft", false}});
+  EXPECT_TRUE(customer_sees());
+  change({{"visibility", "internal"}});
+  EXPECT_FALSE(customer_sees());
+  EXPECT_EQ(search("parcel", agent), std::vector<int64_t>{a.id});
+  change({{"visibility", "public"}});
+  EXPECT_TRUE(customer_sees());
+  change({{"draft", true}});
+  EXPECT_FALSE(customer_sees());
+  EXPECT_EQ(search("parcel", admin), std::vector<int64_t>{a.id});
+}
+
 TEST_F(Articles, InvalidInputReportsEveryField) {
   auto st = write([&](store::Tx& tx) -> Status {
     auto a = create_article(tx, section_id, {{"title", ""}, {"visibility", "secret"}, {"label_names", {1}}}, admin);
