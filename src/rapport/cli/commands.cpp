@@ -77,6 +77,11 @@ int run_seed(const std::string& db) {
             << std::lround(r->response_rate * 1000) / 10.0 << " % response rate), " << r->recovery_cases
             << " recovery cases (" << r->follow_ups_answered << " follow-ups answered), " << r->rewards
             << " rewards, " << r->reactions << " team-lead reactions\n";
+  const auto& su = r->setup;
+  std::cerr << "setup: " << su.schedules << " business-hours schedule, " << su.sla_policies << " SLA policies ("
+            << su.tickets_with_clocks << " open tickets on the clock), " << su.triggers << " triggers, " << su.macros
+            << " macros, " << su.automations << " automations, " << su.articles << " help-center articles, "
+            << su.incidents << " past incident\n";
   std::cout << "admin_email=" << r->admin_email << "\nadmin_password=" << r->admin_password << "\n";
   return 0;
 }

@@ -697,9 +697,20 @@ Result<SeedSummary> seed_demo(store::Store& store, const SeedOptions& options) {
     result = pipeline.finish();
   }
   if (!result) return fail(result.error());
+  report("configuring", 1);
+  SetupSummary setup;
+  auto configured = store.writer().run([&](store::Tx& tx) -> Status {
+    ScopedClock clock(plan.end);
+    auto r = setup_operation(tx, reg.admin, plan.end);
+    if (!r) return fail(r.error());
+    setup = *r;
+    return {};
+  });
+  if (!configured) return fail(configured.error());
   report("done", 1);
 
   SeedSummary summary = reg.counts;
+  summary.setup = setup;
   summary.admin_email = k_admin_email;
   summary.admin_password = plan.admin_password;
   summary.agent_email = k_agent_email;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include <rapport/base/error.hpp>
+#include <rapport/demo/setup.hpp>
 #include <rapport/store/store.hpp>
 
 namespace rapport::demo {
@@ -53,6 +54,7 @@ struct SeedSummary {
           follow_ups_answered = 0, rewards = 0, reactions = 0;
   double response_rate = 0;
   std::vector<AgentProfile> agent_profiles;
+  SetupSummary setup;  // the support setup made after the history (setup.hpp)
 };
 
 Result<SeedSummary> seed_demo(store::Store& store, const SeedOptions& options);

@@ -1,6 +1,7 @@
 #include <rapport/accounts/auth.hpp>
 #include <rapport/base/crypto.hpp>
 #include <rapport/demo/seed.hpp>
+#include <rapport/knowledge/knowledge.hpp>
 #include <rapport/feedback/feedback.hpp>
 #include <rapport/feedback/recognition.hpp>
 #include <rapport/feedback/recovery.hpp>
@@ -445,6 +446,44 @@ TEST_F(DemoSeedTest, HappyCustomersSendRewards) {
   EXPECT_EQ(count(db(), "SELECT COUNT(*) FROM rating_reactions WHERE created_at < ?",
                   {k_end - 21 * k_day}),
             0);
+}
+
+TEST_F(DemoSeedTest, TheSupportSetupIsInPlaceForWhatHappensNext) {
+  const auto& su = s_summary.setup;
+  EXPECT_EQ(su.schedules, 1);
+  EXPECT_EQ(su.sla_policies, 3);
+  EXPECT_GE(su.triggers, 3);
+  EXPECT_GE(su.macros, 4);
+  EXPECT_EQ(su.automations, 2);
+  EXPECT_EQ(count(db(), "SELECT COUNT(*) FROM business_schedules"), 1);
+  EXPECT_EQ(count(db(), "SELECT COUNT(*) FROM sla_policies"), 3);
+  // The open backlog is on the clock: every unsolved ticket has at least one SLA instance, and
+  // the policy follows its team (Enterprise tickets under the Enterprise policy).
+  const int64_t open = count(db(), "SELECT COUNT(*) FROM tickets WHERE status_rank < 4 AND deleted_at IS NULL");
+  ASSERT_GT(open, 0);
+  EXPECT_EQ(su.tickets_with_clocks, open);
+  EXPECT_EQ(count(db(), "SELECT COUNT(*) FROM tickets t WHERE t.status_rank < 4 AND t.deleted_at IS NULL AND NOT EXISTS "
+                        "(SELECT 1 FROM ticket_slas s WHERE s.ticket_id = t.id)"),
+            0);
+  EXPECT_EQ(count(db(), "SELECT COUNT(*) FROM ticket_slas s JOIN tickets t ON t.id = s.ticket_id JOIN groups g ON "
+                        "g.id = t.group_id JOIN sla_policies p ON p.id = s.policy_id WHERE g.name = 'Enterprise' AND "
+                        "p.title <> 'Enterprise accounts'"),
+            0);
+  // The help center answers customers with published public articles only.
+  auto hits = db().read([](store::Conn& c) {
+    return knowledge::search_articles(c, {"refund"}, domain::Principal{});
+  });
+  ASSERT_TRUE(hits) << hits.error().message;
+  ASSERT_FALSE(hits->hits.empty());
+  for (const auto& h : hits->hits) {
+    EXPECT_FALSE(h.article.draft) << h.article.title;
+    EXPECT_EQ(h.article.visibility, "public") << h.article.title;
+  }
+  EXPECT_GT(count(db(), "SELECT COUNT(*) FROM kb_articles WHERE visibility = 'internal'"), 0);
+  EXPECT_GT(count(db(), "SELECT COUNT(*) FROM kb_articles WHERE draft = 1"), 0);
+  // The past incident is resolved and answers no new contact.
+  EXPECT_EQ(count(db(), "SELECT COUNT(*) FROM incidents WHERE status = 'resolved'"), 1);
+  EXPECT_EQ(count(db(), "SELECT COUNT(*) FROM incidents WHERE status = 'open'"), 0);
 }
 
 TEST(DemoSeedOptions, NonsenseOptionsAreRejected) {
