@@ -213,6 +213,42 @@ describe('a crash between fetch and commit', () => {
   });
 });
 
+// IMAP IDLE: the poll interval is five minutes here, so mail that shows up in seconds came by the
+// watcher's IDLE notification, not by a poll.
+describe('IMAP IDLE', () => {
+  let dc;
+  let srv;
+  after(async () => {
+    await stopClean(srv);
+    await dc?.stop();
+  });
+
+  test('mail appended while the mailbox is watched with IDLE is taken in seconds, not at the next poll', async () => {
+    dc = await startDovecot();
+    srv = await startServer({ env: { RAPPORT_EMAIL_POLL_INTERVAL: '300' } });
+    const api = client(srv);
+    const mb = (await api.post('/api/v2/channels/email/mailboxes', {
+      mailbox: { address: SUPPORT, imap_host: '127.0.0.1', imap_port: dc.port, imap_tls: 'none', imap_user: dc.user,
+        imap_password: dc.password },
+    }, { expect: 201 })).body.mailbox;
+    // Creating the mailbox polls it once (the folder is empty) and starts its watcher; the
+    // watcher's own catch-up poll follows its SELECT. Mail appended after that is IDLE's.
+    await eventually(() => new RegExp(`event=mail_idling mailbox_id=${mb.id}\\b`).test(srv.output()),
+      { timeoutMs: 20_000, message: 'the mailbox watched with IDLE' });
+    await eventually(async () => (await api.get(`/api/v2/channels/email/mailboxes/${mb.id}`, { expect: 200 })).body.mailbox.last_poll_at,
+      { message: 'the first poll done' });
+    for (const subject of ['Seen by IDLE', 'Seen by IDLE again']) {
+      const appended = Date.now();
+      await dc.append(mail({ subject }).raw);
+      // 15 s against a 300 s interval: only the IDLE notification can explain it.
+      await eventually(async () => (await ticketsWithSubject(api, subject)).length === 1,
+        { timeoutMs: 15_000, message: `"${subject}" taken while idling` });
+      assert.ok(Date.now() - appended < 15_000);
+    }
+    await eventually(async () => [...(await dc.flags()).values()].every((f) => f.includes('\\Seen')), { message: 'both marked \\Seen' });
+  });
+});
+
 describe('raw mail by HTTP and by pipe', () => {
   let srv;
   let api;
