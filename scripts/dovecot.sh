@@ -5,6 +5,8 @@
 #   scripts/dovecot.sh start DIR [PORT]   # PORT 0 or omitted: a free port; prints "port=N"
 #   scripts/dovecot.sh stop DIR
 #   scripts/dovecot.sh user DIR NAME PASSWORD   # adds an account (also works while running)
+#   scripts/dovecot.sh deliver DIR NAME < MESSAGE  # drops a message into NAME's Maildir/new, as an
+#                                                  # MDA does; works while the server is down
 #
 # Accounts live in DIR/passwd (passwd-file, plaintext passwords: a test server only); mail in
 # DIR/home/NAME/Maildir. Plaintext LOGIN is allowed, on 127.0.0.1 only, without TLS.
@@ -12,7 +14,7 @@ set -euo pipefail
 
 cmd=${1:-}
 dir=${2:-}
-[[ -n "$cmd" && -n "$dir" ]] || { echo "usage: $0 start DIR [PORT] | stop DIR | user DIR NAME PASSWORD" >&2; exit 2; }
+[[ -n "$cmd" && -n "$dir" ]] || { echo "usage: $0 start DIR [PORT] | stop DIR | user DIR NAME PASSWORD | deliver DIR NAME" >&2; exit 2; }
 dovecot_bin=${DOVECOT:-/usr/sbin/dovecot}
 
 free_port() {
@@ -129,7 +131,13 @@ PY
     ;;
   stop)
     if [[ -f "$dir/dovecot.conf" ]]; then
+      pid=$(cat "$dir/run/master.pid" 2>/dev/null || true)
       "$dovecot_bin" -c "$dir/dovecot.conf" stop 2>/dev/null || true
+      # Stopped when the master is gone (it closes the listener last), so a start on the same
+      # port right after does not find it taken. Bounded: 10 s.
+      if [[ -n "$pid" ]]; then
+        for _ in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+      fi
     fi
     ;;
   user)
@@ -139,6 +147,18 @@ PY
     echo "$name:{PLAIN}$password" >> "$dir/passwd"
     mkdir -p "$dir/home/$name/Maildir/new" "$dir/home/$name/Maildir/cur" "$dir/home/$name/Maildir/tmp"
     if [[ $(id -u) == 0 ]]; then chown -R dovecot:dovecot "$dir/home"; fi
+    ;;
+  deliver)
+    # Maildir delivery (tmp/ then an atomic rename into new/), which is what an MTA's local
+    # delivery agent does whether or not the IMAP server runs; Dovecot finds the file in new/ at
+    # the next SELECT. The name only has to be unique: time, pid and a random part.
+    name=${3:?name}
+    maildir="$dir/home/$name/Maildir"
+    [[ -d "$maildir/new" ]] || { echo "no Maildir for $name in $dir" >&2; exit 1; }
+    file="$(date +%s).P$$R$RANDOM$RANDOM.$(hostname)"
+    cat > "$maildir/tmp/$file"
+    if [[ $(id -u) == 0 ]]; then chown dovecot:dovecot "$maildir/tmp/$file"; fi
+    mv "$maildir/tmp/$file" "$maildir/new/$file"
     ;;
   *)
     echo "unknown command $cmd" >&2

@@ -213,6 +213,42 @@ describe('a crash between fetch and commit', () => {
   });
 });
 
+// IMAP IDLE: the poll interval is five minutes here, so mail that shows up in seconds came by the
+// watcher's IDLE notification, not by a poll.
+describe('IMAP IDLE', () => {
+  let dc;
+  let srv;
+  after(async () => {
+    await stopClean(srv);
+    await dc?.stop();
+  });
+
+  test('mail appended while the mailbox is watched with IDLE is taken in seconds, not at the next poll', async () => {
+    dc = await startDovecot();
+    srv = await startServer({ env: { RAPPORT_EMAIL_POLL_INTERVAL: '300' } });
+    const api = client(srv);
+    const mb = (await api.post('/api/v2/channels/email/mailboxes', {
+      mailbox: { address: SUPPORT, imap_host: '127.0.0.1', imap_port: dc.port, imap_tls: 'none', imap_user: dc.user,
+        imap_password: dc.password },
+    }, { expect: 201 })).body.mailbox;
+    // Creating the mailbox polls it once (the folder is empty) and starts its watcher; the
+    // watcher's own catch-up poll follows its SELECT. Mail appended after that is IDLE's.
+    await eventually(() => new RegExp(`event=mail_idling mailbox_id=${mb.id}\\b`).test(srv.output()),
+      { timeoutMs: 20_000, message: 'the mailbox watched with IDLE' });
+    await eventually(async () => (await api.get(`/api/v2/channels/email/mailboxes/${mb.id}`, { expect: 200 })).body.mailbox.last_poll_at,
+      { message: 'the first poll done' });
+    for (const subject of ['Seen by IDLE', 'Seen by IDLE again']) {
+      const appended = Date.now();
+      await dc.append(mail({ subject }).raw);
+      // 15 s against a 300 s interval: only the IDLE notification can explain it.
+      await eventually(async () => (await ticketsWithSubject(api, subject)).length === 1,
+        { timeoutMs: 15_000, message: `"${subject}" taken while idling` });
+      assert.ok(Date.now() - appended < 15_000);
+    }
+    await eventually(async () => [...(await dc.flags()).values()].every((f) => f.includes('\\Seen')), { message: 'both marked \\Seen' });
+  });
+});
+
 describe('raw mail by HTTP and by pipe', () => {
   let srv;
   let api;
@@ -250,6 +286,53 @@ describe('raw mail by HTTP and by pipe', () => {
     const ownLoop = await inbound(api, mail({ from: SUPPORT }).raw, { expect: 201 });
     assert.equal(ownLoop.body.email.outcome, 'dropped');
     assert.equal(ownLoop.body.email.ticket_id, null);
+  });
+
+  test('a mailbox\'s inbound token posts mail to that mailbox only, and is good for nothing else', async () => {
+    const support = (await api.get('/api/v2/channels/email/mailboxes', { expect: 200 })).body.mailboxes.find((m) => m.address === SUPPORT);
+    const sales = (await api.post('/api/v2/channels/email/mailboxes', { mailbox: { address: 'sales@help.example' } }, { expect: 201 })).body.mailbox;
+    const tokenUrl = `/api/v2/channels/email/mailboxes/${support.id}/inbound_token`;
+    await api.post(tokenUrl, {}, { auth: agentToken, expect: 403 });
+    const made = (await api.post(tokenUrl, {}, { expect: 201 })).body.inbound_token;
+    assert.equal(made.mailbox_id, support.id);
+    assert.match(made.token, new RegExp(`^rin_${support.id}_[A-Za-z0-9_-]{40,}$`));
+    const shown = await api.get(`/api/v2/channels/email/mailboxes/${support.id}`, { expect: 200 });
+    assert.equal(shown.body.mailbox.inbound_token_set, true);
+    assert.ok(!shown.text.includes(made.token.slice(-20)), 'the token is shown once, when made');
+    const bearer = `Bearer ${made.token}`;
+
+    // Addressed to sales, posted with support's token: it arrives at support, the token's mailbox.
+    const m = mail({ subject: 'Posted with a mailbox token', to: 'sales@help.example' });
+    const r = await inbound(api, m.raw, { auth: bearer, expect: 201 });
+    assert.equal(r.body.email.outcome, 'created');
+    assert.equal((await api.get(`/api/v2/tickets/${r.body.email.ticket_id}.json`, { expect: 200 })).body.ticket.recipient, SUPPORT);
+    const other = mail({ subject: 'Not for this token' });
+    const wrongBox = await api.post('/api/v2/channels/email/inbound?mailbox=sales%40help.example', other.raw,
+      { auth: bearer, headers: { 'Content-Type': 'message/rfc822' }, expect: 403 });
+    assert.equal(wrongBox.body.error, 'WrongMailbox');
+    // Nothing but posting mail.
+    await api.get('/api/v2/tickets.json', { auth: bearer, expect: 401 });
+    await api.get(`/api/v2/channels/email/mailboxes/${support.id}`, { auth: bearer, expect: 401 });
+    // A wrong secret, the secret with another mailbox's id, no credentials: refused, nothing stored.
+    const secret = made.token.split('_').slice(2).join('_');
+    const flipped = secret.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A');
+    for (const auth of [`Bearer rin_${support.id}_${flipped}`, `Bearer rin_${sales.id}_${secret}`, 'Bearer rin_x', 'none']) {
+      const refused = await inbound(api, other.raw, { auth, expect: 401 });
+      assert.equal(refused.status, 401, auth);
+    }
+    await inbound(api, other.raw, { auth: agentToken, expect: 403 });
+    assert.equal((await ticketsWithSubject(api, 'Not for this token')).length, 0);
+
+    // A new token replaces the old; a revoked one stops working.
+    const again = (await api.post(tokenUrl, {}, { expect: 201 })).body.inbound_token.token;
+    assert.notEqual(again, made.token);
+    await inbound(api, other.raw, { auth: bearer, expect: 401 });
+    await inbound(api, other.raw, { auth: `Bearer ${again}`, expect: 201 });
+    await api.delete(tokenUrl, { expect: 204 });
+    await api.delete(tokenUrl, { expect: 404 });
+    await inbound(api, mail({ subject: 'After revoking' }).raw, { auth: `Bearer ${again}`, expect: 401 });
+    assert.equal((await api.get(`/api/v2/channels/email/mailboxes/${support.id}`, { expect: 200 })).body.mailbox.inbound_token_set, false);
+    await api.delete(`/api/v2/channels/email/mailboxes/${sales.id}`, { expect: 204 });
   });
 
   test('attachments round-trip with safe headers, visible as their ticket is', async () => {

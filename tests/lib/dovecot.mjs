@@ -4,6 +4,7 @@
 //   const dc = await startDovecot();            // {port, dir, user, password}
 //   await dc.append(rawMessage);                // IMAP APPEND, unseen (no \Seen flag)
 //   await dc.flags();                           // Map uid -> ['\\Seen', ...]
+//   await dc.down(); await dc.deliver(raw); await dc.up();  // IMAP down, mail still delivered, back
 //   await dc.stop();
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
@@ -112,6 +113,12 @@ export async function startDovecot({ user = 'support', password = 'imap secret 1
         }
         return map;
       }),
+    /** Drops a message into the Maildir as an MTA's delivery agent does (works while IMAP is down). */
+    deliver: (raw) => execute('bash', [script, 'deliver', dir, user], { input: Buffer.from(raw, 'latin1') }),
+    /** Stops the IMAP server, keeping its mail and port, as an outage does. */
+    down: () => execute('bash', [script, 'stop', dir]),
+    /** Starts it again on the same port with the same mail (UIDVALIDITY unchanged). */
+    up: () => execute('bash', [script, 'start', dir, String(port)], { timeoutMs: 30_000 }),
     /** Log lines of the server, for failure messages. */
     log: async () => (await execute('cat', [path.join(dir, 'dovecot.log')], { check: false })).stdout,
     stop() {

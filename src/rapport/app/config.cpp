@@ -52,6 +52,7 @@ const std::vector<ConfigKey>& config_keys() {
       {"email.poll_interval", "30", "seconds between IMAP polls of each mailbox"},
       {"email.imap_batch", "50", "messages fetched from a mailbox per poll"},
       {"email.imap_timeout", "30", "seconds an IMAP connection or command may take"},
+      {"email.imap_idle", "true", "watch each mailbox with IMAP IDLE where the server offers it, for new mail in seconds"},
       {"log.level", "info", "trace, debug, info, warn or error"},
       {"mail.smtp_host", "", "SMTP server for outgoing mail; empty: mail waits in the outbox, unsent"},
       {"mail.smtp_port", "25", "SMTP port (587 submission, 465 with tls = smtps)"},

@@ -386,6 +386,12 @@ int serve(const Config& config) {
     poll_opts.interval = std::chrono::seconds(*interval);
     poll_opts.batch = static_cast<std::size_t>(*batch);
     poll_opts.timeout_seconds = static_cast<int>(*timeout);
+    auto idle = config.boolean("email.imap_idle");
+    if (!idle) {
+      spdlog::error("event=bad_config error=\"{}\"", idle.error().message);
+      return 2;
+    }
+    poll_opts.idle = *idle;
     // Fault injection for the crash test only; not a configuration key.
     if (const char* v = std::getenv("RAPPORT_TEST_CRASH_AFTER_FETCH"); v && std::string(v) == "1") {
       spdlog::warn("event=fault_injection what=crash_after_fetch");

@@ -44,7 +44,8 @@ Result<StoredAttachment> add_attachment(store::Conn& conn, const Attachment& a, 
   auto sha = put_blob(conn, a.data, now);
   if (!sha) return fail(sha.error());
   StoredAttachment s;
-  s.file_name = safe_file_name(a.file_name);
+  s.file_name = tickets::safe_file_name(a.file_name);
+  if (s.file_name.empty()) s.file_name = "attachment";
   s.content_type = clean_content_type(a.content_type);
   s.content_id = a.content_id;
   s.sha256 = *sha;
@@ -104,21 +105,6 @@ ServeAs serve_as(std::string_view stored) {
     if (ct.find(bad) != std::string::npos) return {"application/octet-stream", false};
   if (ct.rfind("text/", 0) == 0) return {"text/plain; charset=utf-8", false};
   return {ct.empty() ? "application/octet-stream" : ct, false};
-}
-
-std::string safe_file_name(std::string_view name) {
-  auto base = name.substr(std::min(name.size(), name.find_last_of("/\\") == std::string_view::npos
-                                                    ? std::size_t{0}
-                                                    : name.find_last_of("/\\") + 1));
-  std::string out;
-  for (unsigned char c : base) {
-    if (c < 0x20 || c == 0x7F || c == '"' || c == '\\' || c == ';') out.push_back('_');
-    else out.push_back(static_cast<char>(c));
-  }
-  if (out.size() > 200) out = out.substr(out.size() - 200);  // keep the extension
-  out = scrub_utf8(out);
-  if (trim(out).empty() || out == "." || out == "..") out = "attachment";
-  return out;
 }
 
 }  // namespace rapport::email

@@ -48,7 +48,5 @@ struct ServeAs {
 };
 ServeAs serve_as(std::string_view stored_content_type);
 
-// `name` made safe for a Content-Disposition filename: no quotes, controls or path separators.
-std::string safe_file_name(std::string_view name);
 
 }  // namespace rapport::email

@@ -1,7 +1,12 @@
 // A corpus of real-world MIME shapes, generated here (the 20 MB one at run time, never committed),
 // each run through the parser and intake: every one gives a ticket or a clear rejection, never a
 // crash, and stored text is always valid UTF-8.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include <rapport/base/strings.hpp>
+#include <rapport/email/reply.hpp>
 #include <rapport/email/testing.hpp>
 
 using namespace rapport;
@@ -108,4 +113,39 @@ TEST_F(EmailTest, ATwentyMegabyteAttachmentIsStoredWithinTheDefaultLimits) {
   EXPECT_EQ(count("SELECT MAX(size) FROM attachments"), 20 * 1024 * 1024);
   // (Refusal over a smaller limit is Mime.EnforcesEveryLimitWithAClearError: parsing 27 MB again
   // would double this test's time for nothing new.)
+}
+
+// The fuzzer's seeds and every input it ever crashed on (fuzz/regressions), through the real
+// intake in this (gcc, ASan) build too, so a fixed crash stays fixed even where clang is missing.
+TEST_F(EmailTest, EveryFuzzSeedAndPastCrashGivesATicketOrAClearRejection) {
+  namespace fs = std::filesystem;
+  int files = 0;
+  for (const char* sub : {"corpus", "regressions"}) {
+    fs::path dir = fs::path(RAPPORT_FUZZ_DIR) / sub;
+    if (!fs::is_directory(dir)) continue;
+    for (const auto& entry : fs::directory_iterator(dir)) {
+      if (!entry.is_regular_file()) continue;
+      SCOPED_TRACE(entry.path().string());
+      ++files;
+      std::ifstream in(entry.path(), std::ios::binary);
+      std::stringstream bytes;
+      bytes << in.rdbuf();
+      auto raw = bytes.str();
+      auto parsed = parse_message(raw, cfg.limits);
+      if (parsed) {
+        EXPECT_TRUE(valid_utf8(parsed->text));
+        EXPECT_TRUE(valid_utf8(parsed->subject));
+        EXPECT_TRUE(valid_utf8(strip_quoted_text(parsed->text)));
+        EXPECT_TRUE(valid_utf8(html_to_plain(strip_quoted_html(parsed->html))));
+      }
+      auto r = receive(raw);
+      if (!r) {
+        EXPECT_TRUE(r.error().code == ErrorCode::validation || r.error().code == ErrorCode::too_large) << r.error().message;
+        continue;
+      }
+      if (r->ticket_id)
+        for (const auto& c : comments(*r->ticket_id)) EXPECT_TRUE(valid_utf8(c.body)) << c.body;
+    }
+  }
+  EXPECT_GE(files, 20) << "the seed corpus is in fuzz/corpus";
 }

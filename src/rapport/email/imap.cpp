@@ -111,26 +111,35 @@ Result<std::unique_ptr<ImapSession>> ImapSession::open(const ImapSettings& s) {
   return session;
 }
 
-Status ImapSession::fill() {
+Result<bool> ImapSession::fill_within(std::chrono::milliseconds wait) {
   using clock = std::chrono::steady_clock;
-  auto deadline = clock::now() + std::chrono::seconds(m_timeout);
+  auto deadline = clock::now() + wait;
   char buf[16384];
   while (true) {
+    // Read first, poll after: TLS may already hold decrypted bytes the socket no longer shows.
     std::size_t n = 0;
     auto rc = curl_easy_recv(easy(m_curl), buf, sizeof buf, &n);
     if (rc == CURLE_OK) {
       if (n == 0) return fail(unavailable("the IMAP server closed the connection"));
       m_buf.append(buf, n);
-      return {};
+      return true;
     }
     if (rc != CURLE_AGAIN) return fail(unavailable(std::string("IMAP read failed: ") + curl_easy_strerror(rc)));
     curl_socket_t fd = CURL_SOCKET_BAD;
     curl_easy_getinfo(easy(m_curl), CURLINFO_ACTIVESOCKET, &fd);
+    if (fd == CURL_SOCKET_BAD) return fail(unavailable("the IMAP connection is gone"));
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now()).count();
-    if (left <= 0 || fd == CURL_SOCKET_BAD) return fail(unavailable("the IMAP server did not answer in time"));
+    if (left <= 0) return false;
     pollfd p{fd, POLLIN, 0};
     ::poll(&p, 1, static_cast<int>(left));
   }
+}
+
+Status ImapSession::fill() {
+  auto got = fill_within(std::chrono::seconds(m_timeout));
+  if (!got) return fail(got.error());
+  if (!*got) return fail(unavailable("the IMAP server did not answer in time"));
+  return {};
 }
 
 Status ImapSession::send_all(const std::string& data) {
@@ -274,6 +283,71 @@ Status ImapSession::mark_seen(int64_t uid) {
   auto r = command("UID STORE " + std::to_string(uid) + " +FLAGS.SILENT (\\Seen)");
   if (!r) return fail(r.error());
   return {};
+}
+
+Result<std::vector<std::string>> ImapSession::capabilities() {
+  auto r = command("CAPABILITY");
+  if (!r) return fail(r.error());
+  std::vector<std::string> caps;
+  for (const auto& u : *r) {
+    if (u.text.rfind("* CAPABILITY ", 0) != 0) continue;
+    for (auto& word : split(u.text.substr(13), ' '))
+      if (!word.empty()) caps.push_back(to_lower(word));
+  }
+  return caps;
+}
+
+namespace {
+
+// "* 12 EXISTS" / "* 3 RECENT": the folder grew. (EXPUNGE and flag changes are not new mail.)
+bool announces_new_mail(const std::string& line) {
+  if (line.rfind("* ", 0) != 0) return false;
+  auto sp = line.find(' ', 2);
+  if (sp == std::string::npos || !parse_int(std::string_view(line).substr(2, sp - 2))) return false;
+  auto what = to_lower(line.substr(sp + 1));
+  return what == "exists" || what == "recent";
+}
+
+}  // namespace
+
+Result<bool> ImapSession::idle(std::chrono::milliseconds max, const std::atomic<bool>& stop) {
+  using clock = std::chrono::steady_clock;
+  auto tag = "R" + std::to_string(++m_tag);
+  if (auto st = send_all(tag + " IDLE\r\n"); !st) return fail(st.error());
+  bool new_mail = false;
+  // Until the continuation ("+ idling"), a tagged answer is a refusal.
+  while (true) {
+    auto line = read_line(k_max_line);
+    if (!line) return fail(line.error());
+    if (line->rfind("+", 0) == 0) break;
+    if (line->rfind(tag + " ", 0) == 0) return fail(unavailable("IMAP IDLE failed: " + line->substr(tag.size() + 1)));
+    new_mail = new_mail || announces_new_mail(*line);
+  }
+  // Idling: the server speaks only when something changes. Short waits, so `stop` is seen soon.
+  auto deadline = clock::now() + max;
+  while (!new_mail && !stop) {
+    auto nl = m_buf.find("\r\n");
+    if (nl != std::string::npos) {
+      new_mail = announces_new_mail(m_buf.substr(0, nl));
+      m_buf.erase(0, nl + 2);
+      continue;
+    }
+    if (m_buf.size() > k_max_line) return fail(unavailable("the IMAP server sent a line longer than 64 KiB while idling"));
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+    if (left.count() <= 0) break;
+    auto got = fill_within(std::min(left, std::chrono::milliseconds(250)));
+    if (!got) return fail(got.error());
+  }
+  if (auto st = send_all("DONE\r\n"); !st) return fail(st.error());
+  while (true) {
+    auto line = read_line(k_max_line);
+    if (!line) return fail(line.error());
+    if (line->rfind(tag + " ", 0) == 0) {
+      if (line->compare(tag.size() + 1, 2, "OK") != 0) return fail(unavailable("IMAP IDLE ended with: " + line->substr(tag.size() + 1)));
+      return new_mail;
+    }
+    new_mail = new_mail || announces_new_mail(*line);
+  }
 }
 
 void ImapSession::logout() { (void)command("LOGOUT"); }

@@ -5,9 +5,11 @@
 // drop the literal of a custom FETCH, so they cannot read a message without marking it. libcurl
 // still does what it does well: connecting, TLS (imaps, or STARTTLS when required) and logging in
 // (SASL or LOGIN), in its connect phase (CURLOPT_CONNECT_ONLY). This class then speaks the few
-// commands the poller needs, with literals, over curl_easy_send/recv: SELECT, UID SEARCH,
-// UID FETCH (RFC822.SIZE / BODY.PEEK[]), UID STORE +FLAGS (\Seen), LOGOUT. Every wait is bounded
-// by the timeout; every response by a size limit.
+// commands the poller needs, with literals, over curl_easy_send/recv: CAPABILITY, SELECT,
+// UID SEARCH, UID FETCH (RFC822.SIZE / BODY.PEEK[]), UID STORE +FLAGS (\Seen), IDLE, LOGOUT.
+// Every wait is bounded by the timeout (IDLE by its own limit); every response by a size limit.
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -44,6 +46,12 @@ class ImapSession {
   // A message over `max_bytes` is not downloaded: too_large.
   Result<std::string> fetch(int64_t uid, std::size_t max_bytes);
   Status mark_seen(int64_t uid);
+  // CAPABILITY, lower-cased ("imap4rev1", "idle", ...).
+  Result<std::vector<std::string>> capabilities();
+  // IMAP IDLE (RFC 2177) on the selected folder: waits until the server announces new mail
+  // (EXISTS or RECENT), `max` passes, or `stop` turns true (seen within 250 ms), then ends the
+  // IDLE with DONE and reads the server's answer. true: the server announced new mail.
+  Result<bool> idle(std::chrono::milliseconds max, const std::atomic<bool>& stop);
   void logout();
 
  private:
@@ -56,6 +64,8 @@ class ImapSession {
   Result<std::string> read_line(std::size_t max);
   Result<std::string> read_bytes(std::size_t n);
   Status fill();
+  // Reads what is there, waiting at most `wait` for it: false when nothing came in time.
+  Result<bool> fill_within(std::chrono::milliseconds wait);
   // Sends a tagged command; returns the untagged responses when the server answers OK.
   Result<std::vector<Untagged>> command(const std::string& cmd, std::size_t max_literal = 1u << 20);
 

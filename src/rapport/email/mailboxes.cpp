@@ -14,7 +14,7 @@ namespace {
 
 constexpr const char* k_columns =
     "id, address, name, group_id, imap_host, imap_port, imap_tls, imap_user, imap_secret IS NOT NULL, imap_folder, "
-    "uidvalidity, last_uid, enabled, last_poll_at, last_error, created_at, updated_at";
+    "uidvalidity, last_uid, enabled, last_poll_at, last_error, created_at, updated_at, inbound_token_created_at";
 // The sealing key is derived from the server secret (settings.feedback_secret, which also signs
 // survey links) with this context, so the two uses never share a key.
 constexpr const char* k_seal_context = "rapport.mailbox.imap_password.v1";
@@ -38,6 +38,7 @@ MailboxRecord map_mailbox(const store::Row& r) {
   m.last_error = r.opt_text(14);
   m.created_at = r.i64(15);
   m.updated_at = r.i64(16);
+  m.inbound_token_created_at = r.opt_i64(17);
   return m;
 }
 
@@ -158,6 +159,9 @@ Json to_json(const MailboxRecord& m) {
           {"last_uid", m.last_uid},
           {"last_poll_at", m.last_poll_at ? Json(iso8601(*m.last_poll_at)) : Json(nullptr)},
           {"last_error", opt(m.last_error)},
+          {"inbound_token_set", m.inbound_token_created_at.has_value()},
+          {"inbound_token_created_at",
+           m.inbound_token_created_at ? Json(iso8601(*m.inbound_token_created_at)) : Json(nullptr)},
           {"created_at", iso8601(m.created_at)},
           {"updated_at", iso8601(m.updated_at)}};
 }
@@ -229,6 +233,57 @@ Result<MailboxRecord> update_mailbox(store::Tx& tx, int64_t id, const Json& in, 
   for (auto it = in.begin(); it != in.end(); ++it) changed.push_back(it.key());  // names only: never the password
   if (auto st = mailbox_event(conn, "mailbox.updated", id, actor, {{"fields", changed}}, now); !st) return fail(st.error());
   return read_mailbox(conn, id);
+}
+
+namespace {
+constexpr std::string_view k_inbound_prefix = "rin_";
+}  // namespace
+
+Result<std::string> create_inbound_token(store::Tx& tx, int64_t id, const domain::Principal& actor) {
+  if (auto st = check_admin(actor); !st) return fail(st.error());
+  auto& conn = tx.conn();
+  if (auto m = read_mailbox(conn, id); !m) return fail(m.error());
+  std::string secret = crypto::random_token(32);
+  int64_t now = now_epoch();
+  auto r = conn.run("UPDATE mailboxes SET inbound_token_sha256 = ?, inbound_token_created_at = ?, updated_at = ? WHERE id = ?",
+                    {crypto::sha256_hex(secret), now, now, id});
+  if (!r) return fail(r.error());
+  if (auto st = mailbox_event(conn, "mailbox.inbound_token_created", id, actor, Json::object(), now); !st) return fail(st.error());
+  return std::string(k_inbound_prefix) + std::to_string(id) + "_" + secret;
+}
+
+Status revoke_inbound_token(store::Tx& tx, int64_t id, const domain::Principal& actor) {
+  if (auto st = check_admin(actor); !st) return st;
+  auto& conn = tx.conn();
+  auto m = read_mailbox(conn, id);
+  if (!m) return fail(m.error());
+  if (!m->inbound_token_created_at) return fail(Error::not_found("this mailbox has no inbound token"));
+  int64_t now = now_epoch();
+  auto r = conn.run("UPDATE mailboxes SET inbound_token_sha256 = NULL, inbound_token_created_at = NULL, updated_at = ? WHERE id = ?",
+                    {now, id});
+  if (!r) return fail(r.error());
+  return mailbox_event(conn, "mailbox.inbound_token_revoked", id, actor, Json::object(), now);
+}
+
+Result<std::optional<std::string>> inbound_token_mailbox(store::Conn& conn, std::string_view token) {
+  using None = std::optional<std::string>;
+  if (token.size() > 200 || token.substr(0, k_inbound_prefix.size()) != k_inbound_prefix) return None();
+  token.remove_prefix(k_inbound_prefix.size());
+  auto sep = token.find('_');
+  if (sep == std::string_view::npos) return None();
+  auto id = parse_int(token.substr(0, sep));
+  if (!id) return None();
+  auto secret = token.substr(sep + 1);
+  std::optional<std::string> address, hash;
+  auto st = conn.each("SELECT address, inbound_token_sha256 FROM mailboxes WHERE id = ? AND inbound_token_sha256 IS NOT NULL",
+                      {*id}, [&](const store::Row& r) {
+                        address = r.text(0);
+                        hash = r.text(1);
+                      });
+  if (!st) return fail(st.error());
+  // The hashes are compared, in constant time, so neither the secret nor its hash leaks by timing.
+  if (!hash || !crypto::equal_constant_time(crypto::sha256_hex(secret), *hash)) return None();
+  return address;
 }
 
 Status delete_mailbox(store::Tx& tx, int64_t id, const domain::Principal& actor) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <rapport/base/error.hpp>
@@ -27,6 +28,7 @@ struct MailboxRecord {
   int64_t last_uid = 0;
   std::optional<int64_t> last_poll_at;
   std::optional<std::string> last_error;
+  std::optional<int64_t> inbound_token_created_at;  // set: the mailbox has an inbound token
   int64_t created_at = 0, updated_at = 0;
 };
 
@@ -39,6 +41,16 @@ Result<MailboxRecord> get_mailbox(store::Conn& conn, int64_t id, const domain::P
 Result<MailboxRecord> create_mailbox(store::Tx& tx, const Json& in, const domain::Principal& actor);
 Result<MailboxRecord> update_mailbox(store::Tx& tx, int64_t id, const Json& in, const domain::Principal& actor);
 Status delete_mailbox(store::Tx& tx, int64_t id, const domain::Principal& actor);
+
+// The inbound endpoint's integration token for one mailbox: "rin_<mailbox id>_<secret>", sent as
+// `Authorization: Bearer`. It may post mail to that mailbox and do nothing else. Made (or
+// replaced: the old one stops working) by an admin and returned once; only the SHA-256 of the
+// secret is stored.
+Result<std::string> create_inbound_token(store::Tx& tx, int64_t id, const domain::Principal& actor);
+Status revoke_inbound_token(store::Tx& tx, int64_t id, const domain::Principal& actor);
+// The address of the mailbox `token` belongs to; nullopt for anything that is not a live token
+// (compared in constant time).
+Result<std::optional<std::string>> inbound_token_mailbox(store::Conn& conn, std::string_view token);
 
 // What the poller needs: the connection settings with the password unsealed.
 struct PollTarget {

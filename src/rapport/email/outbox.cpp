@@ -366,12 +366,16 @@ Status queue_agent_reply(store::Tx& tx, const domain::Ticket& t, const domain::C
   }
 
   // The thread: every message in and out on this ticket, including replies still waiting in the
-  // outbox (a second reply must answer the first even before it went out). Newest last.
+  // outbox (a second reply must answer the first even before it went out). Newest last. Times
+  // are seconds: within one, mail_messages rows keep their insertion order (id), and a queued
+  // reply counts as newer than them. A reply already sent is taken from its mail_messages row
+  // only (its send time), never from its outbox row (its queue time): the customer's answer to
+  // it, in the same second, must come after it.
   std::vector<std::string> thread;
   auto st = conn.each(
       "SELECT message_id FROM (SELECT message_id, created_at, id, 0 AS src FROM mail_messages WHERE ticket_id = ? "
       "UNION ALL SELECT message_id, created_at, id, 1 AS src FROM outbox WHERE ticket_id = ? AND kind = 'agent_reply' "
-      "AND message_id IS NOT NULL) ORDER BY created_at DESC, src DESC, id DESC LIMIT ?",
+      "AND status = 'queued' AND message_id IS NOT NULL) ORDER BY created_at DESC, src DESC, id DESC LIMIT ?",
       {t.id, t.id, static_cast<int64_t>(2 * k_max_references)}, [&](const store::Row& r) {
         auto id = normalize_message_id(r.text(0));
         if (!id.empty() && std::find(thread.begin(), thread.end(), id) == thread.end()) thread.push_back(id);

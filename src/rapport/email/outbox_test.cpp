@@ -132,6 +132,30 @@ TEST_F(OutboxTest, AgentReplyIsQueuedInTheCommentsTransactionWithThreading) {
   EXPECT_EQ(text("SELECT refs FROM outbox WHERE id = " + std::to_string(ds[1].id)), "orig@example.test " + *ds[0].message_id);
 }
 
+// Times are seconds, so a sent reply and the customer's answer to it often share one. A reply that
+// went out counts from its mail_messages row (written when it was sent, before the answer came),
+// not from its outbox row: otherwise the next reply would answer our own mail instead of hers.
+TEST_F(OutboxTest, TheCustomersAnswerInTheSameSecondAsOurSentReplyIsTheNewestMessage) {
+  auto id = ticket("email");
+  ASSERT_TRUE(comment(id, "Is it plugged in?"));
+  auto ds = rows(id);
+  ASSERT_EQ(ds.size(), 1u);
+  auto second = static_cast<int64_t>(std::stoll(text("SELECT created_at FROM outbox WHERE id = " + std::to_string(ds[0].id))));
+  ASSERT_TRUE(claim(ds[0].id, second));
+  outcome(ds[0].id, answer(SmtpResult::Outcome::sent, 250, "250 OK"), second);
+  ASSERT_TRUE(write([&](store::Tx& tx) -> Status {
+    auto r = tx.conn().run("INSERT INTO mail_messages(message_id, direction, ticket_id, created_at) VALUES ('answer@example.test', 'in', ?, ?)",
+                           {id, second});
+    if (!r) return fail(r.error());
+    return {};
+  }));
+  ASSERT_TRUE(comment(id, "Then it is the fuse."));
+  ds = rows(id);
+  ASSERT_EQ(ds.size(), 2u);
+  EXPECT_EQ(text("SELECT in_reply_to FROM outbox WHERE id = " + std::to_string(ds[1].id)), "answer@example.test");
+  EXPECT_EQ(text("SELECT refs FROM outbox WHERE id = " + std::to_string(ds[1].id)), *ds[0].message_id + " answer@example.test");
+}
+
 TEST_F(OutboxTest, OnlyPublicStaffCommentsOnEmailTicketsBecomeMail) {
   auto api = ticket("api");
   ASSERT_TRUE(comment(api, "Answered in the app."));

@@ -1,5 +1,6 @@
 #include <rapport/email/poller.hpp>
 
+#include <algorithm>
 #include <csignal>
 
 #include <spdlog/spdlog.h>
@@ -25,6 +26,133 @@ void Poller::stop() {
   m_stop_flag = true;
   m_cv.notify_all();
   if (m_thread.joinable()) m_thread.join();
+  std::map<int64_t, Watcher> watchers;
+  {
+    std::lock_guard lock(m_watch_mu);
+    watchers.swap(m_watchers);
+  }
+  for (auto& [id, w] : watchers) retire(std::move(w));
+  join_retired(true);
+}
+
+namespace {
+
+// Everything a watcher's connection depends on.
+std::string settings_key(const PollTarget& t) {
+  const auto& s = t.imap;
+  return s.host + '\n' + std::to_string(s.port) + '\n' + s.tls + '\n' + s.user + '\n' + s.password + '\n' + s.folder;
+}
+
+// Waits `d`, or less when `stop` turns true.
+void wait_unless(const std::atomic<bool>& stop, std::chrono::milliseconds d) {
+  auto until = std::chrono::steady_clock::now() + d;
+  while (!stop && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
+
+}  // namespace
+
+void Poller::retire(Watcher w) {
+  w.stop->store(true);
+  std::lock_guard lock(m_watch_mu);
+  m_retired.push_back(std::move(w));
+}
+
+void Poller::join_retired(bool all) {
+  std::vector<Watcher> joinable;
+  {
+    std::lock_guard lock(m_watch_mu);
+    for (auto it = m_retired.begin(); it != m_retired.end();) {
+      if (all || it->done->load()) {
+        joinable.push_back(std::move(*it));
+        it = m_retired.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& w : joinable)
+    if (w.thread.joinable()) w.thread.join();
+}
+
+void Poller::reconcile_watchers(const std::vector<PollTarget>& targets) {
+  join_retired(false);
+  if (!m_opts.idle) return;
+  std::map<int64_t, const PollTarget*> wanted;
+  for (const auto& t : targets) wanted[t.id] = &t;
+  std::vector<Watcher> stale;
+  {
+    std::lock_guard lock(m_watch_mu);
+    for (auto it = m_watchers.begin(); it != m_watchers.end();) {
+      auto want = wanted.find(it->first);
+      // Gone, changed, or ended on its own (the server has no IDLE): stopped here; a changed or
+      // ended one is started again below, so a server that gains IDLE is noticed.
+      if (want == wanted.end() || settings_key(*want->second) != it->second.settings || it->second.done->load()) {
+        stale.push_back(std::move(it->second));
+        it = m_watchers.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& w : stale) retire(std::move(w));
+  std::lock_guard lock(m_watch_mu);
+  for (const auto& [id, t] : wanted) {
+    if (m_watchers.count(id)) continue;
+    Watcher w{settings_key(*t), std::make_shared<std::atomic<bool>>(false), std::make_shared<std::atomic<bool>>(false), {}};
+    w.thread = std::thread([this, target = *t, stop = w.stop, done = w.done] {
+      watch(target, *stop);
+      done->store(true);
+    });
+    m_watchers.emplace(id, std::move(w));
+  }
+}
+
+void Poller::watch(const PollTarget& t, const std::atomic<bool>& stop) {
+  std::chrono::milliseconds backoff{1000};
+  const std::chrono::milliseconds max_backoff = std::chrono::milliseconds(
+      std::max<int64_t>(1000, std::chrono::duration_cast<std::chrono::milliseconds>(m_opts.interval).count()));
+  while (!stop && !m_stop_flag) {
+    auto session = ImapSession::open(t.imap);
+    Result<bool> ran = fail(Error::internal("not started"));
+    if (session) {
+      auto caps = (*session)->capabilities();
+      if (caps && std::find(caps->begin(), caps->end(), "idle") == caps->end()) {
+        spdlog::info("event=mail_idle_unsupported mailbox_id={} detail=\"the server does not offer IDLE; polling only\"", t.id);
+        (*session)->logout();
+        // Ends; reconcile_watchers starts it again at the next pass, so a server that gains IDLE
+        // is noticed without a watcher reconnecting in a loop meanwhile.
+        wait_unless(stop, std::chrono::duration_cast<std::chrono::milliseconds>(m_opts.interval) * 10);
+        return;
+      }
+      auto info = caps ? (*session)->select(t.imap.folder) : Result<SelectInfo>(fail(caps.error()));
+      if (info) {
+        // What arrived before the IDLE began is the poller's next pass; make that pass now.
+        poke();
+        spdlog::info("event=mail_idling mailbox_id={} folder=\"{}\"", t.id, t.imap.folder);
+        backoff = std::chrono::milliseconds(1000);
+        while (!stop && !m_stop_flag) {
+          ran = (*session)->idle(m_opts.idle_renew, stop);
+          if (!ran) break;
+          if (*ran) {
+            spdlog::debug("event=mail_idle_new_mail mailbox_id={}", t.id);
+            poke();
+          }
+        }
+        if (ran) {
+          (*session)->logout();
+          return;  // stopping
+        }
+      } else {
+        ran = fail(info.error());
+      }
+    } else {
+      ran = fail(session.error());
+    }
+    if (stop || m_stop_flag) return;
+    spdlog::warn("event=mail_idle_failed mailbox_id={} retry_in_ms={} error=\"{}\"", t.id, backoff.count(), ran.error().message);
+    wait_unless(stop, backoff);
+    backoff = std::min(backoff * 2, max_backoff);
+  }
 }
 
 void Poller::poke() {
@@ -51,6 +179,7 @@ void Poller::poll_all() {
     spdlog::error("event=mail_poll_failed error=\"{}\"", targets.error().message);
     return;
   }
+  reconcile_watchers(*targets);
   for (const auto& t : *targets) {
     if (m_stop_flag) return;
     auto r = poll(t);

@@ -9,14 +9,23 @@
 // intake refuses (too large, no sender, a MIME bomb) is recorded as `mail.rejected`, skipped
 // (last_uid moves past it) and left unseen for a person to look at.
 //
-// Polling only: libcurl has no IMAP IDLE, so new mail waits at most one interval.
+// IDLE (RFC 2177), when on and the server offers it: one watcher thread per mailbox keeps a
+// second connection in IDLE on the folder and pokes the poller when the server announces new mail,
+// so mail arrives in seconds instead of up to one interval. The watcher only wakes the poller;
+// fetching, storing and \Seen stay the poller's, so IDLE changes when mail is taken, never how.
+// Polling goes on at the interval regardless (a dropped IDLE connection, a server without IDLE,
+// a missed notification). A watcher reconnects with backoff; watchers follow the mailbox settings
+// the poller reads each pass (a changed host or password restarts that mailbox's watcher).
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <rapport/email/intake.hpp>
 #include <rapport/email/mailboxes.hpp>
@@ -29,6 +38,8 @@ struct PollerOptions {
   std::size_t batch = 50;          // messages per mailbox per pass
   int timeout_seconds = 30;        // connect and per-command
   bool crash_after_fetch = false;  // tests only: SIGKILL itself after a fetch, before the commit
+  bool idle = true;                // watch each mailbox with IMAP IDLE where the server offers it
+  std::chrono::seconds idle_renew{25 * 60};  // RFC 2177: end and restart IDLE before 29 minutes
 };
 
 struct PollReport {
@@ -49,7 +60,18 @@ class Poller {
   PollReport poll(const PollTarget& t);
 
  private:
+  struct Watcher {
+    std::string settings;  // what the watcher connected with; a change restarts it
+    std::shared_ptr<std::atomic<bool>> stop, done;
+    std::thread thread;
+  };
   void loop();
+  // Starts, restarts and stops watchers to match the mailboxes to poll. Poller thread only.
+  void reconcile_watchers(const std::vector<PollTarget>& targets);
+  void watch(const PollTarget& t, const std::atomic<bool>& stop);
+  void retire(Watcher w);
+  void join_retired(bool all);
+
   store::Store& m_store;
   IntakeConfig m_cfg;
   PollerOptions m_opts;
@@ -58,6 +80,9 @@ class Poller {
   bool m_poked = false, m_stopping = false;
   std::atomic<bool> m_stop_flag{false};
   std::thread m_thread;
+  std::mutex m_watch_mu;  // m_watchers and m_retired (the poller thread and stop())
+  std::map<int64_t, Watcher> m_watchers;
+  std::vector<Watcher> m_retired;  // told to stop, joined once done (a connect may take a while)
 };
 
 }  // namespace rapport::email

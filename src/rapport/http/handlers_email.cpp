@@ -25,11 +25,9 @@ void reply_rejected(const CtxPtr& c, const Error& e) {
   c->api.reply_json(c, 422, {{"error", "MessageRejected"}, {"description", e.message}});
 }
 
-// POST /api/v2/channels/email/inbound: one raw RFC 5322 message, as an MTA or a mail provider
-// posts it. 201 when stored (a ticket, a comment, a bounce, or a recorded drop), 200 for a
-// message already received, 422 with the reason when the message is refused.
-void inbound(const CtxPtr& c) {
-  if (!c->who.is_admin()) return c->api.reply_error(c, Error::forbidden());
+// Stores one posted message as arriving at `mailbox_address` (empty: the first of our addresses
+// among its recipients).
+void inbound_to(const CtxPtr& c, const std::string& mailbox_address) {
   auto ct = to_lower(c->header("Content-Type").value_or(""));
   if (ct.rfind("message/rfc822", 0) != 0)
     return c->api.reply_json(c, 415, {{"error", "UnsupportedMediaType"},
@@ -40,7 +38,7 @@ void inbound(const CtxPtr& c) {
   auto parsed = email::parse_message(*raw, cfg.limits);
   if (!parsed) return reply_rejected(c, parsed.error());
   email::IngestOptions opts;
-  opts.mailbox_address = c->param("mailbox").value_or("");
+  opts.mailbox_address = mailbox_address;
   auto msg = std::make_shared<email::ParsedMessage>(std::move(*parsed));
   auto out = std::make_shared<email::IngestResult>();
   c->api.write(
@@ -58,6 +56,66 @@ void inbound(const CtxPtr& c) {
         }
         auto res = json_response(out->outcome == "duplicate" ? 200 : 201, {{"email", intake_json(*out)}});
         if (out->ticket_id) res.set(bhttp::field::location, path_of(c, "tickets", *out->ticket_id));
+        c->api.reply(c, std::move(res));
+      });
+}
+
+// POST /api/v2/channels/email/inbound: one raw RFC 5322 message, as an MTA or a mail provider
+// posts it. 201 when stored (a ticket, a comment, a bounce, or a recorded drop), 200 for a
+// message already received, 422 with the reason when the message is refused. Who may post: an
+// admin (to any mailbox, ?mailbox= or by the recipients), or a mailbox's own integration token
+// (`Authorization: Bearer rin_...`, to that mailbox only), so an MTA need not hold an admin's
+// credentials. The route authenticates optionally: the generic bearer lookup does not know these
+// tokens, so they arrive here as an anonymous request and are checked here.
+void inbound(const CtxPtr& c) {
+  if (c->who.is_admin()) return inbound_to(c, c->param("mailbox").value_or(""));
+  auto auth = c->header("Authorization").value_or("");
+  if (!c->authenticated && auth.rfind("Bearer rin_", 0) == 0) {
+    std::optional<std::string> address;
+    with_read(c, [&](store::Conn& conn) {
+      auto m = email::inbound_token_mailbox(conn, trim(std::string_view(auth).substr(7)));
+      if (!m) return c->api.reply_error(c, m.error());
+      if (!*m) return c->api.reply_error(c, Error{ErrorCode::unauthenticated, "invalid_token", {}, "invalid_token"});
+      address = std::move(*m);
+    });
+    if (!address) return;
+    if (auto named = c->param("mailbox"); named && !iequals(*named, *address))
+      return c->api.reply_error(c, Error{ErrorCode::forbidden, "This token posts mail to " + *address + " only", {},
+                                         "WrongMailbox"});
+    return inbound_to(c, *address);
+  }
+  if (!c->authenticated) return c->api.reply_error(c, Error{ErrorCode::unauthenticated, "Couldn't authenticate you", {}, {}});
+  c->api.reply_error(c, Error::forbidden());
+}
+
+// POST /api/v2/channels/email/mailboxes/{id}/inbound_token: a new integration token for the
+// inbound endpoint (replacing the old one), shown this once. DELETE revokes it. Admins only.
+void inbound_token_create(const CtxPtr& c) {
+  auto id = c->id_arg(0);
+  if (!id) return c->api.reply_error(c, Error::not_found());
+  auto out = std::make_shared<std::string>();
+  c->api.write(
+      c,
+      [id = *id, who = c->who, out](store::Tx& tx) -> Status {
+        auto t = email::create_inbound_token(tx, id, who);
+        if (!t) return fail(t.error());
+        *out = std::move(*t);
+        return {};
+      },
+      [c, out, id = *id](Status st) {
+        if (!st) return c->api.reply_error(c, st.error());
+        c->api.reply_json(c, 201, {{"inbound_token", {{"mailbox_id", id}, {"token", *out}}}});
+      });
+}
+
+void inbound_token_revoke(const CtxPtr& c) {
+  auto id = c->id_arg(0);
+  if (!id) return c->api.reply_error(c, Error::not_found());
+  c->api.write(
+      c, [id = *id, who = c->who](store::Tx& tx) { return email::revoke_inbound_token(tx, id, who); },
+      [c](Status st) {
+        if (!st) return c->api.reply_error(c, st.error());
+        Response res{bhttp::status::no_content, 11};
         c->api.reply(c, std::move(res));
       });
 }
@@ -237,7 +295,10 @@ void register_email_routes(Api& api) {
   api.add("POST", "/api/v2/channels/email/mailboxes/{}/test", AuthMode::required, mailbox_test);
   api.add("POST", "/api/v2/channels/email/mailboxes/{}/poll", AuthMode::required, mailbox_poll);
   auto R = AuthMode::required;
-  api.add("POST", "/api/v2/channels/email/inbound", R, inbound);
+  api.add("POST", "/api/v2/channels/email/mailboxes/{}/inbound_token", R, inbound_token_create);
+  api.add("DELETE", "/api/v2/channels/email/mailboxes/{}/inbound_token", R, inbound_token_revoke);
+  // Optional: a mailbox's integration token is checked by the handler (see inbound).
+  api.add("POST", "/api/v2/channels/email/inbound", AuthMode::optional, inbound);
   api.add("GET", "/api/v2/tickets/{}/comments/{}/original", R, original);
   api.add("GET", "/api/v2/attachments/{}", R, attachment_show);
   api.add("GET", "/api/v2/attachments/{}/content", R, attachment_content);

@@ -27,19 +27,6 @@ Attachment map_attachment(const store::Row& r) {
   return a;
 }
 
-// A file name that is safe in a header and on a disk: no path, no controls, at most 255 bytes.
-std::string safe_file_name(std::string_view name) {
-  std::string out;
-  for (unsigned char c : name) {
-    if (c < 0x20 || c == 0x7F) continue;
-    out.push_back(c == '/' || c == '\\' ? '_' : static_cast<char>(c));
-  }
-  auto t = std::string(trim(out));
-  if (t.size() > 255) t.resize(255);
-  while (!t.empty() && !valid_utf8(t)) t.pop_back();  // never cut a character in half
-  return t;
-}
-
 std::string safe_content_type(std::string_view ct) {
   auto base = to_lower(trim(ct.substr(0, ct.find(';'))));
   auto slash = base.find('/');
@@ -56,6 +43,36 @@ std::string safe_content_type(std::string_view ct) {
 }
 
 }  // namespace
+
+std::string safe_file_name(std::string_view name) {
+  // Only the last path component: "../../etc/passwd" is "passwd", "C:\\x\\a.pdf" is "a.pdf".
+  auto slash = name.find_last_of("/\\");
+  if (slash != std::string_view::npos) name.remove_prefix(slash + 1);
+  name = trim(name);  // before controls become '_': a trailing tab or newline is just dropped
+  std::string out;
+  out.reserve(name.size());
+  for (std::size_t i = 0; i < name.size();) {
+    auto c = static_cast<unsigned char>(name[i]);
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > name.size() || (len > 1 && !valid_utf8(name.substr(i, len)))) {
+      out.push_back('_');  // a byte that is no UTF-8 character
+      ++i;
+      continue;
+    }
+    if (len == 1 && (c < 0x20 || c == 0x7F || c == '"' || c == ';')) out.push_back('_');
+    else out.append(name.substr(i, len));
+    i += len;
+  }
+  std::string t(trim(out));
+  if (t.size() > k_max_file_name_bytes) {
+    // Keep the end, where the extension is, from a character boundary on.
+    std::size_t from = t.size() - k_max_file_name_bytes;
+    while (from < t.size() && (static_cast<unsigned char>(t[from]) & 0xC0) == 0x80) ++from;
+    t = std::string(trim(std::string_view(t).substr(from)));
+  }
+  if (t == "." || t == "..") t.clear();
+  return t;
+}
 
 Result<std::string> put_blob(store::Conn& conn, std::string_view data, int64_t now) {
   auto sha = crypto::sha256_hex(data);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <rapport/base/error.hpp>
@@ -26,6 +27,15 @@ struct Attachment {
   std::optional<std::string> upload_token;
   int64_t created_at = 0;
 };
+
+inline constexpr std::size_t k_max_file_name_bytes = 200;
+
+// The one rule for a stored file name, from an upload or an email attachment: the last path
+// component only, controls, quotes, ';' and bytes that are not UTF-8 replaced by '_', trimmed, at
+// most k_max_file_name_bytes bytes (the end kept, for the extension, never half a character).
+// Safe in a Content-Disposition header and as a name on disk. Empty when nothing usable is left
+// ("", "/", ".", "..").
+std::string safe_file_name(std::string_view name);
 
 // Content-addressed bytes (`blobs`): stores `data` once, as a BLOB; returns its lower-case hex
 // SHA-256. Shared by uploads and email intake (raw messages, attachments).
