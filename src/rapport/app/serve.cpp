@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <rapport/app/business_hours.hpp>
 #include <rapport/app/workers.hpp>
 #include <rapport/automation/engine.hpp>
 #include <rapport/automation/webhooks.hpp>
@@ -157,6 +158,7 @@ struct AutomationSettings {
 Result<AutomationSettings> automation_settings(const Config& c, const std::string& public_url) {
   AutomationSettings s;
   s.engine.public_url = public_url;
+  s.engine.hours = &ScheduleHours::instance();
   auto interval = c.integer("automation.interval_seconds");
   auto passes = c.integer("automation.max_trigger_passes");
   auto priv = c.boolean("webhooks.allow_private_destinations");
@@ -234,6 +236,7 @@ int serve(const Config& config) {
     return 2;
   }
   api_cfg->mail_intake = *intake;
+  api_cfg->business_hours = &ScheduleHours::instance();
   // Raw mail is bigger than JSON: the inbound endpoint takes up to a whole message (plus slack
   // for line-ending conversion by the poster); everything else keeps server.body_limit.
   opts->large_body_paths = {"/api/v2/channels/email/inbound"};

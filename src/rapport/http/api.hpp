@@ -21,6 +21,10 @@
 #include <rapport/http/server.hpp>
 #include <rapport/store/store.hpp>
 
+namespace rapport::automation {
+class BusinessHoursSource;
+}
+
 namespace rapport::http {
 
 struct ApiConfig {
@@ -40,6 +44,8 @@ struct ApiConfig {
   int requests_per_ip_per_hour = 20;    // submitted requests per client address; 0: no limit
   int requests_per_email_per_hour = 5;  // submitted requests per requester email; 0: no limit
   email::IntakeConfig mail_intake;      // limits and rate limit of the inbound endpoint
+  // The calendars behind rules' business-hours conditions; null: those conditions are refused.
+  const automation::BusinessHoursSource* business_hours = nullptr;
 };
 
 class Api;
