@@ -25,6 +25,7 @@
 #include <rapport/knowledge/incidents.hpp>
 #include <rapport/store/store.hpp>
 #include <rapport/tickets/tickets.hpp>
+#include <rapport/triage/triage.hpp>
 
 namespace rapport::app {
 
@@ -285,6 +286,11 @@ int serve(const Config& config) {
 
   // Known incidents answer matching new contacts inside the ticket's own creation transaction.
   tickets::add_create_hook(knowledge::on_ticket_created);
+  // Then contact triage routes the contacts no incident took (docs/triage.md); the triggers,
+  // which run after every create hook, see the group, priority and tags it set.
+  tickets::add_create_hook([o = triage::Options{public_url, engine}](store::Tx& tx, const domain::Ticket& t) {
+    return triage::on_ticket_created(tx, t, o);
+  });
   Workers workers(store, {{"feedback_requests", {"ticket.updated"},
                            [public_url](store::Tx& tx, const events::StoredEvent& e) {
                              return feedback::on_ticket_event(tx, e, public_url);
@@ -342,7 +348,13 @@ int serve(const Config& config) {
   // Agent replies on email tickets go into the outbox in the comment's own transaction, whether
   // or not a mail server is configured yet: they wait there until one is.
   tickets::set_comment_hook([delivery = mail->delivery](store::Tx& tx, const domain::Ticket& t, const domain::Comment& c,
-                                                         const domain::Principal&) {
+                                                         const domain::Principal&) -> Status {
+    // A sensitive ticket's replies are not mailed to an address its requester has not verified.
+    if (c.author_id != t.requester_id) {
+      auto held = triage::withholds_replies(tx.conn(), t.id);
+      if (!held) return fail(held.error());
+      if (*held) return Status{};
+    }
     return email::queue_agent_reply(tx, t, c, delivery);
   });
   std::unique_ptr<email::Sender> sender;

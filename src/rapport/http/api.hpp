@@ -199,5 +199,6 @@ void register_sla_routes(Api& api);
 void register_automation_routes(Api& api);
 void register_knowledge_routes(Api& api);  // Help Center API, requests, deflection, and the /hc pages
 void register_incident_routes(Api& api);
+void register_triage_routes(Api& api);    // contact triage categories, report, verification links
 
 }  // namespace rapport::http
