@@ -21,6 +21,7 @@
 #include <rapport/http/api.hpp>
 #include <rapport/http/feedback_stream.hpp>
 #include <rapport/http/server.hpp>
+#include <rapport/http/ticket_presence.hpp>
 #include <rapport/sla/tracker.hpp>
 #include <rapport/knowledge/incidents.hpp>
 #include <rapport/store/store.hpp>
@@ -214,11 +215,16 @@ int serve(const Config& config) {
   auto reads = config.integer("store.read_connections");
   auto queue = config.integer("store.max_write_queue");
   auto grace = config.integer("server.shutdown_grace");
-  for (auto* e : {&reads, &queue, &grace}) {
+  auto presence_ttl = config.integer("presence.ttl_seconds");
+  for (auto* e : {&reads, &queue, &grace, &presence_ttl}) {
     if (!*e) {
       spdlog::error("event=bad_config error=\"{}\"", e->error().message);
       return 2;
     }
+  }
+  if (*presence_ttl < 2 || *presence_ttl > 600) {
+    spdlog::error("event=bad_config error=\"presence.ttl_seconds must be 2 to 600\"");
+    return 2;
   }
   auto mail = mail_options(config);
   if (!mail) {
@@ -414,6 +420,12 @@ int serve(const Config& config) {
   api.connections_gauge = [&server] { return server.connections(); };
   api.ready = [&draining] { return !draining.load(); };
   api.feedback_stream = &feedback_stream;
+  // Who is on which ticket (collision detection): in memory, this node only.
+  http::TicketPresence::Options presence_options;
+  presence_options.ttl = std::chrono::seconds(*presence_ttl);
+  http::TicketPresence presence(presence_options);
+  presence.start();
+  api.presence = &presence;
   unsigned short port;
   try {
     port = server.start();
@@ -429,6 +441,7 @@ int serve(const Config& config) {
   spdlog::info("event=shutdown_started signal={} in_flight={}", sig, server.in_flight());
   draining = true;
   feedback_stream.stop();  // ends the streams, which are not in-flight requests
+  presence.stop();
   server.shutdown(std::chrono::seconds(*grace));
   server.wait();
   api.stop();  // runs what the database threads still hold, then joins them

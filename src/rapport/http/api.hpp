@@ -50,6 +50,7 @@ struct ApiConfig {
 
 class Api;
 class FeedbackStream;
+class TicketPresence;
 
 // Everything about one request while it is handled.
 struct Ctx {
@@ -123,6 +124,7 @@ class Api {
   std::function<void(std::function<void()>)> post;
   // The live feedback stream (set by serve; null in tests that build an Api alone).
   FeedbackStream* feedback_stream = nullptr;
+  TicketPresence* presence = nullptr;  // collision detection; null: its endpoints answer 503
   // Wakes the IMAP poller (set by serve; unset in tests that build an Api alone).
   std::function<void()> poll_mail;
 
@@ -200,5 +202,6 @@ void register_automation_routes(Api& api);
 void register_knowledge_routes(Api& api);  // Help Center API, requests, deflection, and the /hc pages
 void register_incident_routes(Api& api);
 void register_triage_routes(Api& api);    // contact triage categories, report, verification links
+void register_presence_routes(Api& api);  // who else is on a ticket (collision detection)
 
 }  // namespace rapport::http
