@@ -148,7 +148,7 @@ export const visibleText = (html) =>
     .replace(/\s+/g, ' ');
 
 /**
- * Opens GET /api/v2/feedback/stream{query} with a streaming fetch and parses Server-Sent Events
+ * Opens GET /api/v2/feedback/stream{query} (or another `path`) with a streaming fetch and parses Server-Sent Events
  * as they arrive. A non-200 answer resolves {status, headers, text, body} with no stream.
  *
  * The stream object: {status, headers, events, comments, retry, frames, waitFor(pred, opts),
@@ -156,12 +156,16 @@ export const visibleText = (html) =>
  * lines (the raw lines of the frame)}; `ended` resolves {error} when the server ends the stream
  * (error is null for a clean end of the chunked body).
  */
-export async function openStream(srv, query = '', { auth = srv.basicAuth, lastEventId, headers = {} } = {}) {
+export async function openStream(
+  srv,
+  query = '',
+  { auth = srv.basicAuth, lastEventId, headers = {}, path = '/api/v2/feedback/stream' } = {},
+) {
   const controller = new AbortController();
   const h = { Accept: 'text/event-stream', ...headers };
   if (auth && auth !== 'none') h.Authorization = auth;
   if (lastEventId !== undefined) h['Last-Event-ID'] = String(lastEventId);
-  const res = await fetch(`${srv.baseUrl}/api/v2/feedback/stream${query}`, { headers: h, signal: controller.signal });
+  const res = await fetch(`${srv.baseUrl}${path}${query}`, { headers: h, signal: controller.signal });
   if (res.status !== 200) {
     const text = await res.text();
     let body = null;

@@ -14,6 +14,7 @@ import { renderMyFeedback } from './my_feedback';
 import { renderCase, renderRecovery } from './recovery';
 import { renderRewards } from './rewards';
 import { renderSlaQueue } from './sla';
+import { renderSlaSettings } from './sla_admin';
 import { renderRules } from './rules';
 import { Router } from './router';
 import { renderTicket } from './ticket';
@@ -34,6 +35,7 @@ const router = new Router()
   .add('/rewards', renderRewards)
   .add('/workforce', renderWorkforce)
   .add('/sla', renderSlaQueue)
+  .add('/settings/sla', renderSlaSettings)
   .add('/admin/:kind', renderRules)
   .add('/kb', renderKnowledge)
   .add('/kb/articles/:id', renderArticleEditor)
@@ -78,6 +80,7 @@ const NAV: NavItem[] = [
   { href: '#/workforce', label: 'Workforce', testid: 'nav-workforce', show: plansWorkforce },
   { href: '#/sla', label: 'SLA queue', testid: 'nav-sla', show: (u) => u.role === 'agent' || u.role === 'admin' },
   { href: '#/admin/triggers', label: 'Rules', testid: 'nav-rules', show: (u) => u.role === 'admin' },
+  { href: '#/settings/sla', label: 'SLA settings', testid: 'nav-sla-settings', show: (u) => u.role === 'admin' },
   { href: '#/kb', label: 'Knowledge base', testid: 'nav-kb', show: editsKnowledge },
   { href: '#/incidents', label: 'Incidents', testid: 'nav-incidents', show: (u) => u.role === 'agent' || u.role === 'admin' },
 ];

@@ -107,6 +107,8 @@ export function conditionFields(kind: RuleKind): FieldSpec[] {
     { field: 'current_tags', label: 'Tags', operators: ['includes', 'not_includes'] },
     { field: 'via_id', label: 'Channel', operators: ['is', 'is_not'], values: ['email', 'web', 'api', 'chat', 'voice'] },
     { field: 'subject_includes_word', label: 'Subject text', operators: ['includes', 'not_includes', 'is', 'is_not'] },
+    { field: 'within_business_hours', label: "Within the ticket's business hours", operators: ['is'], values: ['true', 'false'] },
+    { field: 'within_schedule', label: 'Within schedule (id)', operators: ['is'] },
   ];
   if (kind === 'automation') {
     const hours = (field: string, label: string): FieldSpec => ({ field, label, operators: TIME_OPS });

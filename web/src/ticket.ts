@@ -22,6 +22,7 @@ import { recordSuggestion, ticketSuggestions, type Article } from './knowledge_a
 import { originalUrl } from './email_api';
 import type { RouteContext } from './router';
 import { slaPanel } from './sla';
+import { watchPresence, type PresenceWatch } from './presence';
 import { errorBox, loading, messageOf, priorityLabel, setTitle, statusBadge, statusLabel } from './ui';
 
 const COMPOSER_STATUSES = ['open', 'pending', 'hold', 'solved'] as const;
@@ -62,10 +63,11 @@ export function renderTicket(container: HTMLElement, ctx: RouteContext): void {
   const props = h('aside', { class: 'ticket-props', 'aria-label': 'Ticket properties' }, propsSlot, suggestionsSlot);
   const conversation = h('section', { class: 'conversation', 'aria-labelledby': 'conversation-heading' });
   const composerSlot = h('div', { class: 'composer-slot' });
+  const presenceSlot = h('div', { class: 'presence-slot', 'aria-live': 'polite' });
   const layout = h(
     'div',
     { class: 'ticket-layout' },
-    h('div', { class: 'ticket-main' }, conversation, composerSlot),
+    h('div', { class: 'ticket-main' }, presenceSlot, conversation, composerSlot),
     props,
   );
   replaceChildren(container, backLink(), head, loading('Loading ticket…'));
@@ -73,6 +75,25 @@ export function renderTicket(container: HTMLElement, ctx: RouteContext): void {
   let composer: Composer | null = null;
   let refresh: ReturnType<typeof setTimeout> | null = null;
   let latest: Loaded | null = null;
+  let presence: PresenceWatch | null = null;
+  const me = ctx.session.user.id;
+
+  // Before a reply goes out: did someone else reply since this page last loaded the ticket? (The
+  // ticket's updated_at moved, and a comment newer than the newest shown is not ours.) Returns the
+  // warning, or null.
+  const staleWarning = async (): Promise<string | null> => {
+    if (!latest) return null;
+    const seen = latest.ticket.updated_at;
+    const lastSeenComment = Math.max(0, ...latest.comments.map((c) => c.id));
+    const fresh = await getTicket(id);
+    if (fresh.updated_at === seen) return null;
+    const comments = await listComments(id);
+    const newer = comments.filter((c) => c.id > lastSeenComment && c.author_id !== me);
+    if (!newer.length) return null;
+    const users = await resolveUsers(newer.map((c) => c.author_id));
+    const names = [...new Set(newer.map((c) => (c.author_id !== null && users.get(c.author_id)?.name) || 'Someone'))];
+    return `${names.join(' and ')} replied after you opened this ticket.`;
+  };
 
   // While an email waits in the outbox, look again now and then, so "queued" turns into "sent" or
   // "failed" in front of the agent. Stops when nothing is queued or the page is left.
@@ -118,7 +139,12 @@ export function renderTicket(container: HTMLElement, ctx: RouteContext): void {
       composer.setStatus(ticket.status);
     } else {
       const role = ctx.session.user.role;
-      composer = new Composer(ticket, role === 'agent' || role === 'admin', async (update) => {
+      const staff = role === 'agent' || role === 'admin';
+      if (staff && !presence) {
+        presence = watchPresence(id, presenceSlot);
+        ctx.onLeave(() => presence?.stop());
+      }
+      composer = new Composer(ticket, staff, async (update) => {
         await updateTicket(id, update);
         // The update is saved; a failed reload is reported beside the conversation, not as a failed send.
         try {
@@ -127,7 +153,7 @@ export function renderTicket(container: HTMLElement, ctx: RouteContext): void {
         } catch (err) {
           if (ctx.isCurrent()) conversation.append(errorBox(`Saved, but couldn't reload the conversation. ${messageOf(err)}`));
         }
-      });
+      }, staff ? staleWarning : null, (replying) => presence?.setState(replying ? 'replying' : 'viewing'));
       replaceChildren(composerSlot, composer.element);
     }
   };
@@ -372,10 +398,15 @@ class Composer {
   private macroFields: Record<string, unknown> = {};
   private macroNote: HTMLElement;
 
+  /** Set once the agent chose to send although someone else replied meanwhile. */
+  private staleConfirmed = false;
+
   constructor(
     private readonly ticket: Ticket,
     staff: boolean,
     private readonly send: (update: TicketUpdate) => Promise<void>,
+    private readonly checkStale: (() => Promise<string | null>) | null = null,
+    private readonly onReplying: (replying: boolean) => void = () => undefined,
   ) {
     this.currentStatus = ticket.status;
     const name = uid('reply-kind');
@@ -436,6 +467,7 @@ class Composer {
     };
     this.publicRadio.addEventListener('change', onKind);
     internalRadio.addEventListener('change', onKind);
+    this.body.addEventListener('input', () => this.onReplying(this.body.value.trim() !== ''));
     this.body.addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) {
         ev.preventDefault();
@@ -502,11 +534,34 @@ class Composer {
     // The status rides along with a comment even when unchanged, as the agent chose it.
     if (update.comment) update.status = this.status.value;
 
+    if (update.comment?.public && this.checkStale && !this.staleConfirmed) {
+      let warning: string | null = null;
+      try {
+        warning = await this.checkStale();
+      } catch {
+        warning = null; // the check is a courtesy: the save itself reports real failures
+      }
+      if (warning) {
+        const anyway = h('button', { type: 'button', class: 'primary', testid: 'collision-submit' }, 'Send anyway');
+        anyway.addEventListener('click', () => {
+          this.staleConfirmed = true;
+          this.element.requestSubmit();
+        });
+        replaceChildren(
+          this.feedback,
+          h('div', { class: 'error collision', role: 'alert', testid: 'collision-warning' }, h('p', null, `${warning} Read it before you send yours?`), anyway),
+        );
+        return;
+      }
+    }
+
     this.submit.disabled = true;
     this.submit.textContent = 'Submitting…';
     replaceChildren(this.feedback);
     try {
       await this.send(update);
+      this.staleConfirmed = false;
+      this.onReplying(false);
       this.body.value = '';
       this.macroFields = {};
       this.macroNote.textContent = '';

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <rapport/app/business_hours.hpp>
 #include <rapport/app/workers.hpp>
 #include <rapport/automation/engine.hpp>
 #include <rapport/automation/webhooks.hpp>
@@ -20,10 +21,12 @@
 #include <rapport/http/api.hpp>
 #include <rapport/http/feedback_stream.hpp>
 #include <rapport/http/server.hpp>
+#include <rapport/http/ticket_presence.hpp>
 #include <rapport/sla/tracker.hpp>
 #include <rapport/knowledge/incidents.hpp>
 #include <rapport/store/store.hpp>
 #include <rapport/tickets/tickets.hpp>
+#include <rapport/triage/triage.hpp>
 
 namespace rapport::app {
 
@@ -157,6 +160,7 @@ struct AutomationSettings {
 Result<AutomationSettings> automation_settings(const Config& c, const std::string& public_url) {
   AutomationSettings s;
   s.engine.public_url = public_url;
+  s.engine.hours = &ScheduleHours::instance();
   auto interval = c.integer("automation.interval_seconds");
   auto passes = c.integer("automation.max_trigger_passes");
   auto priv = c.boolean("webhooks.allow_private_destinations");
@@ -211,11 +215,16 @@ int serve(const Config& config) {
   auto reads = config.integer("store.read_connections");
   auto queue = config.integer("store.max_write_queue");
   auto grace = config.integer("server.shutdown_grace");
-  for (auto* e : {&reads, &queue, &grace}) {
+  auto presence_ttl = config.integer("presence.ttl_seconds");
+  for (auto* e : {&reads, &queue, &grace, &presence_ttl}) {
     if (!*e) {
       spdlog::error("event=bad_config error=\"{}\"", e->error().message);
       return 2;
     }
+  }
+  if (*presence_ttl < 2 || *presence_ttl > 600) {
+    spdlog::error("event=bad_config error=\"presence.ttl_seconds must be 2 to 600\"");
+    return 2;
   }
   auto mail = mail_options(config);
   if (!mail) {
@@ -238,6 +247,7 @@ int serve(const Config& config) {
     spdlog::error("event=bad_config key=organization.time_zone error=\"{}\"", tz.error().message);
     return 2;
   }
+  api_cfg->business_hours = &ScheduleHours::instance();
   // Raw mail is bigger than JSON: the inbound endpoint takes up to a whole message (plus slack
   // for line-ending conversion by the poster); everything else keeps server.body_limit.
   opts->large_body_paths = {"/api/v2/channels/email/inbound"};
@@ -291,6 +301,11 @@ int serve(const Config& config) {
 
   // Known incidents answer matching new contacts inside the ticket's own creation transaction.
   tickets::add_create_hook(knowledge::on_ticket_created);
+  // Then contact triage routes the contacts no incident took (docs/triage.md); the triggers,
+  // which run after every create hook, see the group, priority and tags it set.
+  tickets::add_create_hook([o = triage::Options{public_url, engine}](store::Tx& tx, const domain::Ticket& t) {
+    return triage::on_ticket_created(tx, t, o);
+  });
   Workers workers(store, {{"feedback_requests", {"ticket.updated"},
                            [public_url](store::Tx& tx, const events::StoredEvent& e) {
                              return feedback::on_ticket_event(tx, e, public_url);
@@ -348,7 +363,13 @@ int serve(const Config& config) {
   // Agent replies on email tickets go into the outbox in the comment's own transaction, whether
   // or not a mail server is configured yet: they wait there until one is.
   tickets::set_comment_hook([delivery = mail->delivery](store::Tx& tx, const domain::Ticket& t, const domain::Comment& c,
-                                                         const domain::Principal&) {
+                                                         const domain::Principal&) -> Status {
+    // A sensitive ticket's replies are not mailed to an address its requester has not verified.
+    if (c.author_id != t.requester_id) {
+      auto held = triage::withholds_replies(tx.conn(), t.id);
+      if (!held) return fail(held.error());
+      if (*held) return Status{};
+    }
     return email::queue_agent_reply(tx, t, c, delivery);
   });
   std::unique_ptr<email::Sender> sender;
@@ -414,6 +435,12 @@ int serve(const Config& config) {
   api.connections_gauge = [&server] { return server.connections(); };
   api.ready = [&draining] { return !draining.load(); };
   api.feedback_stream = &feedback_stream;
+  // Who is on which ticket (collision detection): in memory, this node only.
+  http::TicketPresence::Options presence_options;
+  presence_options.ttl = std::chrono::seconds(*presence_ttl);
+  http::TicketPresence presence(presence_options);
+  presence.start();
+  api.presence = &presence;
   unsigned short port;
   try {
     port = server.start();
@@ -429,6 +456,7 @@ int serve(const Config& config) {
   spdlog::info("event=shutdown_started signal={} in_flight={}", sig, server.in_flight());
   draining = true;
   feedback_stream.stop();  // ends the streams, which are not in-flight requests
+  presence.stop();
   server.shutdown(std::chrono::seconds(*grace));
   server.wait();
   api.stop();  // runs what the database threads still hold, then joins them

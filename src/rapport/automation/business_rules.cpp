@@ -23,8 +23,18 @@ std::optional<RuleKind> kind_of(const std::string& s) {
   return std::nullopt;
 }
 
+// Re-reading stored rules: their business-hours conditions were checked when saved (a schedule
+// deleted since makes `within_schedule` false when evaluated, not the rule unreadable).
+class StoredHours final : public BusinessHours {
+ public:
+  bool within(const domain::Ticket&, int64_t) const override { return false; }
+  bool within_schedule(Id, int64_t) const override { return false; }
+  bool has_schedule(Id) const override { return true; }
+};
+
 // Rows were validated when written; parsing them again only normalizes.
 Rule map_rule(const store::Row& r) {
+  static const StoredHours stored_hours;
   Rule out;
   out.id = r.i64(0);
   out.kind = kind_of(r.text(1)).value_or(RuleKind::trigger);
@@ -33,7 +43,7 @@ Rule map_rule(const store::Row& r) {
   out.active = r.i64(4) != 0;
   out.position = r.i64(5);
   Validation ignored;
-  out.conditions = parse_conditions(Json::parse(r.text(6), nullptr, false), out.kind, true, ignored);
+  out.conditions = parse_conditions(Json::parse(r.text(6), nullptr, false), out.kind, &stored_hours, ignored);
   out.actions = parse_actions(Json::parse(r.text(7), nullptr, false), out.kind, ignored);
   out.restriction = r.is_null(8) ? Json(nullptr) : Json::parse(r.text(8), nullptr, false);
   out.usage_count = r.i64(9);
@@ -150,8 +160,10 @@ Status apply_input(store::Conn& conn, const Json& in, Rule& r, bool creating, co
   if (auto s = input.str("description", 65536)) r.description = *s;
   if (auto b = input.boolean("active")) r.active = *b;
   if (auto p = input.integer("position")) r.position = std::max<int64_t>(0, *p);
-  if (input.has("conditions") && r.kind != RuleKind::macro)
-    r.conditions = parse_conditions(in["conditions"], r.kind, o.have_business_hours, v);
+  if (input.has("conditions") && r.kind != RuleKind::macro) {
+    auto hours = o.hours ? o.hours->open(conn) : nullptr;
+    r.conditions = parse_conditions(in["conditions"], r.kind, hours.get(), v);
+  }
   if (input.has("actions")) r.actions = parse_actions(in["actions"], r.kind, v);
   if (r.kind == RuleKind::macro && input.has("restriction")) r.restriction = read_restriction(input, v);
   if (!v.ok()) return fail(v.error());

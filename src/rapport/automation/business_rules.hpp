@@ -1,6 +1,7 @@
 #pragma once
 // Triggers, automations and macros as stored records: create, change, order, list, and who may
 // see which (admins write; agents read, macros only those shared with them).
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,8 +33,17 @@ struct Rule {
 // At most this many rules of each kind: every ticket write evaluates all active triggers.
 constexpr std::size_t k_max_rules = 500;
 
+// Where the business-hours conditions read calendars: the app hands in a source (sla's schedules),
+// and each transaction that evaluates or validates rules opens a view over its own connection,
+// so a rule sees the schedules as that transaction does.
+class BusinessHoursSource {
+ public:
+  virtual ~BusinessHoursSource() = default;
+  virtual std::unique_ptr<BusinessHours> open(store::Conn& conn) const = 0;
+};
+
 struct RuleOptions {
-  bool have_business_hours = false;  // whether `within_business_hours` may be used
+  const BusinessHoursSource* hours = nullptr;  // null: `within_business_hours`/`within_schedule` are refused
 };
 
 struct RuleFilter {

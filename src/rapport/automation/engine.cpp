@@ -235,7 +235,8 @@ Status trigger_passes(store::Tx& tx, const std::vector<Rule>& rules, const std::
   f.current_user_role = role_name(actor);
   f.current_user_id = actor.user_id;
   f.now = now_epoch();
-  f.hours = o.hours;
+  auto hours = o.hours ? o.hours->open(tx.conn()) : nullptr;
+  f.hours = hours.get();
   std::set<Id> fired;
   int pass = 0;
   for (bool again = true; again; ++pass) {
@@ -289,6 +290,8 @@ Result<std::map<std::string, std::string>> placeholder_values(store::Conn& conn,
   for (const auto& x : t->tags) tags += (tags.empty() ? "" : " ") + x.get<std::string>();
   v["ticket.tags"] = tags;
   v["ticket.url"] = o.public_url.empty() ? "" : o.public_url + "/tickets/" + std::to_string(t->id);
+  // Zendesk's {{ticket.in_business_hours}}: now, in the ticket's schedule (24x7 without calendars).
+  v["ticket.in_business_hours"] = !o.hours || o.hours->open(conn)->within(*t, now_epoch()) ? "true" : "false";
   auto req = person(conn, t->requester_id);
   if (!req) return fail(req.error());
   v["ticket.requester.name"] = *req ? (*req)->name : "";
@@ -349,6 +352,7 @@ Result<AutomationReport> run_automations(store::Store& store, const EngineOption
       auto list = tickets::tickets_by_ids(conn, ids, system);
       if (!list) return fail(list.error());
       int64_t now = now_epoch();
+      auto hours = o.hours ? o.hours->open(conn) : nullptr;  // one view per batch: calendars load once
       for (auto& ticket : *list) {
         ++report.tickets;
         auto times = times_of(conn, ticket.id);
@@ -358,7 +362,7 @@ Result<AutomationReport> run_automations(store::Store& store, const EngineOption
           f.ticket = &ticket;
           f.now = now;
           f.times = *times;
-          f.hours = o.hours;
+          f.hours = hours.get();
           if (!matches(rule.conditions, f)) continue;
           // Once per state: the ticket's updated_at when the automation acted.
           auto seen = conn.scalar("SELECT 1 FROM automation_runs WHERE rule_id = ? AND ticket_id = ? AND state = ?",

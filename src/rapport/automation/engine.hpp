@@ -17,7 +17,7 @@ namespace rapport::automation {
 struct EngineOptions {
   std::string public_url;                // base of {{ticket.url}}; empty: the placeholder is empty
   int max_trigger_passes = 10;           // hard bound on passes over the trigger list per update
-  const BusinessHours* hours = nullptr;  // enables within_business_hours
+  const BusinessHoursSource* hours = nullptr;  // enables within_business_hours and within_schedule
 };
 
 // The tickets after-write hook: evaluates the active triggers in position order against the write

@@ -11,7 +11,7 @@ namespace rapport::automation {
 
 namespace {
 
-enum class Kind { status, priority, type, id, tags, channel, text, update_type, comment_public, role, hours, time };
+enum class Kind { status, priority, type, id, tags, channel, text, update_type, comment_public, role, hours, schedule, custom_field, time };
 
 struct FieldSpec {
   const char* name;
@@ -36,6 +36,7 @@ constexpr FieldSpec k_fields[] = {
     {"comment_is_public", Kind::comment_public, true, false},
     {"role", Kind::role, true, false},
     {"within_business_hours", Kind::hours, true, true},
+    {"within_schedule", Kind::schedule, true, true},
     {"NEW", Kind::time, false, true},
     {"OPEN", Kind::time, false, true},
     {"PENDING", Kind::time, false, true},
@@ -51,10 +52,29 @@ constexpr FieldSpec k_fields[] = {
     {"until_due_date", Kind::time, false, true},
 };
 
+// Zendesk's `custom_fields_<field id>`: a ticket field's value.
+constexpr FieldSpec k_custom_field{"custom_fields_", Kind::custom_field, true, true};
+constexpr std::string_view k_custom_prefix = "custom_fields_";
+
+std::optional<Id> custom_field_id(std::string_view name) {
+  if (name.substr(0, k_custom_prefix.size()) != k_custom_prefix) return std::nullopt;
+  auto n = parse_int(name.substr(k_custom_prefix.size()));
+  if (!n || *n <= 0) return std::nullopt;
+  return *n;
+}
+
 const FieldSpec* field_spec(std::string_view name) {
   for (const auto& f : k_fields)
     if (name == f.name) return &f;
+  if (custom_field_id(name)) return &k_custom_field;
   return nullptr;
+}
+
+// A custom field value as text, so "5", 5 and true/"true" compare as a person would expect.
+std::string scalar_text(const Json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_null()) return "";
+  return v.dump();
 }
 
 const std::vector<std::string>& operators_for(Kind k) {
@@ -75,10 +95,12 @@ const std::vector<std::string>& operators_for(Kind k) {
     case Kind::tags: return tags;
     case Kind::text: return text;
     case Kind::channel:
-    case Kind::role: return is_or_not;
+    case Kind::role:
+    case Kind::custom_field: return is_or_not;
     case Kind::update_type:
     case Kind::comment_public:
-    case Kind::hours: return is;
+    case Kind::hours:
+    case Kind::schedule: return is;
     case Kind::time: return time;
   }
   return is;
@@ -211,6 +233,15 @@ std::optional<Json> normalize_value(const FieldSpec& f, const std::string& op, c
       if (!b) return bad("the value must be true or false");
       return Json(*b);
     }
+    case Kind::schedule: {
+      auto n = integer_of(raw);
+      if (!n || *n <= 0) return bad("the value must be a schedule id");
+      return Json(*n);
+    }
+    case Kind::custom_field:
+      if (!(raw.is_string() || raw.is_number() || raw.is_boolean() || raw.is_null()) || scalar_text(raw).size() > 1000)
+        return bad("the value must be text, a number or true/false (empty for none)");
+      return Json(scalar_text(raw));
     case Kind::time: {
       auto n = integer_of(raw);
       if (!n || *n < 0 || *n > 100000) return bad("the value must be a whole number of hours from 0 to 100000");
@@ -220,7 +251,7 @@ std::optional<Json> normalize_value(const FieldSpec& f, const std::string& op, c
   return bad("is not supported");
 }
 
-void parse_list(const Json& in, const char* key, RuleKind kind, bool have_hours, Validation& v,
+void parse_list(const Json& in, const char* key, RuleKind kind, const BusinessHours* hours, Validation& v,
                 std::vector<Condition>& out) {
   if (!in.contains(key) || in[key].is_null()) return;
   if (!in[key].is_array()) {
@@ -250,7 +281,7 @@ void parse_list(const Json& in, const char* key, RuleKind kind, bool have_hours,
             where + ": \"" + field + "\" cannot be used in " + (kind == RuleKind::automation ? "an automation" : "a trigger"));
       continue;
     }
-    if (spec->kind == Kind::hours && !have_hours) {
+    if ((spec->kind == Kind::hours || spec->kind == Kind::schedule) && !hours) {
       v.add("conditions", "InvalidValue", where + ": business hours are not configured on this server");
       continue;
     }
@@ -263,6 +294,10 @@ void parse_list(const Json& in, const char* key, RuleKind kind, bool have_hours,
     }
     auto value = normalize_value(*spec, op, c.contains("value") ? c["value"] : Json(nullptr), v, where);
     if (!value) continue;
+    if (spec->kind == Kind::schedule && !hours->has_schedule(value->get<Id>())) {
+      v.add("conditions", "InvalidValue", where + ": schedule " + std::to_string(value->get<Id>()) + " does not exist");
+      continue;
+    }
     out.push_back({field, op, *value});
   }
 }
@@ -347,15 +382,15 @@ std::string_view to_string(RuleKind k) {
   return "trigger";
 }
 
-Conditions parse_conditions(const Json& in, RuleKind kind, bool have_business_hours, Validation& v) {
+Conditions parse_conditions(const Json& in, RuleKind kind, const BusinessHours* hours, Validation& v) {
   Conditions out;
   if (in.is_null()) return out;
   if (!in.is_object()) {
     v.add("conditions", "InvalidValue", "Conditions: must be an object with all and any arrays");
     return out;
   }
-  parse_list(in, "all", kind, have_business_hours, v, out.all);
-  parse_list(in, "any", kind, have_business_hours, v, out.any);
+  parse_list(in, "all", kind, hours, v, out.all);
+  parse_list(in, "any", kind, hours, v, out.any);
   return out;
 }
 
@@ -579,6 +614,16 @@ bool matches(const Condition& c, const Facts& f) {
       if (!f.hours) return false;
       return f.hours->within(t, f.now) == c.value.get<bool>();
     }
+    case Kind::schedule: return f.hours && f.hours->within_schedule(c.value.get<Id>(), f.now);
+    case Kind::custom_field: {
+      auto id = custom_field_id(c.field);
+      std::string have;
+      for (const auto& cf : t.custom_fields)
+        if (cf.is_object() && cf.contains("id") && cf["id"].is_number_integer() && cf["id"].get<Id>() == *id)
+          have = scalar_text(cf.contains("value") ? cf["value"] : Json(nullptr));
+      bool same = have == c.value.get<std::string>();
+      return c.op == "is" ? same : !same;
+    }
     case Kind::time: {
       std::optional<int64_t> hours;
       if (c.field == "until_due_date") {
@@ -728,7 +773,8 @@ const std::vector<std::string>& placeholder_names() {
       "ticket.priority",     "ticket.ticket_type",     "ticket.via",              "ticket.tags",
       "ticket.url",          "ticket.requester.name",  "ticket.requester.first_name", "ticket.requester.email",
       "ticket.assignee.name", "ticket.assignee.first_name", "ticket.assignee.email", "ticket.group.name",
-      "ticket.organization.name", "current_user.name", "current_user.first_name", "current_user.email"};
+      "ticket.organization.name", "ticket.in_business_hours", "current_user.name", "current_user.first_name",
+      "current_user.email"};
   return k_names;
 }
 

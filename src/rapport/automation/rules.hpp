@@ -33,13 +33,20 @@ struct Action {
   Json value;
 };
 
-// The optional business-hours condition (`within_business_hours`). Calendars are another
-// capability's; the app hands one in when it has them. Without one the condition is refused.
+// The business-hours conditions (`within_business_hours`, `within_schedule`). Calendars are another
+// capability's; the app hands a view of them in (see BusinessHoursSource in business_rules.hpp).
+// Without one both conditions are refused.
 class BusinessHours {
  public:
   virtual ~BusinessHours() = default;
-  // Whether `at` (epoch seconds) falls within the business hours that apply to `ticket`.
+  // Whether `at` (epoch seconds) falls within the business hours of the schedule that applies to
+  // `ticket`.
   virtual bool within(const domain::Ticket& ticket, int64_t at) const = 0;
+  // Whether `at` falls within schedule `schedule_id`'s business hours; false when there is no such
+  // schedule (it was deleted after the rule was saved).
+  virtual bool within_schedule(Id schedule_id, int64_t at) const = 0;
+  // Whether a schedule has that id: a rule naming another is refused.
+  virtual bool has_schedule(Id schedule_id) const = 0;
 };
 
 // When things happened to a ticket, for the time conditions of automations (epoch seconds).
@@ -63,7 +70,8 @@ struct Facts {
 
 // Parses and validates `{all:[...], any:[...]}` for `kind`, collecting every problem into `v`
 // under "conditions". Automations accept the time conditions; triggers do not, and vice versa.
-Conditions parse_conditions(const Json& in, RuleKind kind, bool have_business_hours, Validation& v);
+// `hours` (null: none) admits the business-hours conditions and checks the schedules they name.
+Conditions parse_conditions(const Json& in, RuleKind kind, const BusinessHours* hours, Validation& v);
 // Parses and validates `[{field, value}, ...]` for `kind` (macros take fewer actions).
 std::vector<Action> parse_actions(const Json& in, RuleKind kind, Validation& v);
 // Zendesk's rule for automations: at least one condition that an action makes false (or a time

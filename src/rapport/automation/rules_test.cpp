@@ -6,7 +6,7 @@
 namespace rapport::automation {
 namespace {
 
-Conditions conds(const Json& in, RuleKind kind = RuleKind::trigger, bool hours = false) {
+Conditions conds(const Json& in, RuleKind kind = RuleKind::trigger, const BusinessHours* hours = nullptr) {
   Validation v;
   auto c = parse_conditions(in, kind, hours, v);
   EXPECT_TRUE(v.ok()) << in.dump();
@@ -117,31 +117,82 @@ TEST(Conditions, ChannelsByNameOrZendeskNumber) {
   EXPECT_TRUE(matches(conds({{"all", {{{"field", "via_id"}, {"operator", "is_not"}, {"value", "5"}}}}}), f));
 }
 
+// Open or closed whatever the time; schedule 7 exists and is open from `opens_at` on.
 class FixedHours : public BusinessHours {
  public:
-  explicit FixedHours(bool open) : m_open(open) {}
+  explicit FixedHours(bool open, int64_t opens_at = 0) : m_open(open), m_opens_at(opens_at) {}
   bool within(const domain::Ticket&, int64_t) const override { return m_open; }
+  bool within_schedule(Id id, int64_t at) const override { return id == 7 && at >= m_opens_at; }
+  bool has_schedule(Id id) const override { return id == 7; }
 
  private:
   bool m_open;
+  int64_t m_opens_at;
 };
 
 TEST(Conditions, BusinessHoursNeedACalendar) {
   Validation v;
   parse_conditions({{"all", {{{"field", "within_business_hours"}, {"operator", "is"}, {"value", true}}}}},
-                   RuleKind::trigger, false, v);
+                   RuleKind::trigger, nullptr, v);
   EXPECT_EQ(first_problem(v), "Conditions all[0]: business hours are not configured on this server");
 
-  auto c = conds({{"all", {{{"field", "within_business_hours"}, {"operator", "is"}, {"value", "true"}}}}},
-                 RuleKind::trigger, true);
-  auto t = ticket();
   FixedHours open(true), closed(false);
+  auto c = conds({{"all", {{{"field", "within_business_hours"}, {"operator", "is"}, {"value", "true"}}}}},
+                 RuleKind::trigger, &open);
+  auto t = ticket();
   Facts f;
   f.ticket = &t;
   f.hours = &open;
   EXPECT_TRUE(matches(c, f));
   f.hours = &closed;
   EXPECT_FALSE(matches(c, f));
+  auto outside = conds({{"all", {{{"field", "within_business_hours"}, {"operator", "is"}, {"value", false}}}}},
+                       RuleKind::automation, &open);
+  EXPECT_TRUE(matches(outside, f));
+}
+
+TEST(Conditions, WithinScheduleNamesAnExistingSchedule) {
+  FixedHours hours(false, 1000);
+  Validation v;
+  parse_conditions({{"all", {{{"field", "within_schedule"}, {"operator", "is"}, {"value", 8}}}}}, RuleKind::trigger,
+                   &hours, v);
+  EXPECT_EQ(first_problem(v), "Conditions all[0]: schedule 8 does not exist");
+  Validation none;
+  parse_conditions({{"all", {{{"field", "within_schedule"}, {"operator", "is"}, {"value", 7}}}}}, RuleKind::trigger,
+                   nullptr, none);
+  EXPECT_EQ(first_problem(none), "Conditions all[0]: business hours are not configured on this server");
+  Validation word;
+  parse_conditions({{"all", {{{"field", "within_schedule"}, {"operator", "is"}, {"value", "office"}}}}},
+                   RuleKind::trigger, &hours, word);
+  EXPECT_FALSE(word.ok());
+
+  // The named schedule decides, not the ticket's (closed here).
+  auto c = conds({{"all", {{{"field", "within_schedule"}, {"operator", "is"}, {"value", "7"}}}}}, RuleKind::trigger, &hours);
+  auto t = ticket();
+  Facts f;
+  f.ticket = &t;
+  f.hours = &hours;
+  f.now = 999;
+  EXPECT_FALSE(matches(c, f));
+  f.now = 1000;
+  EXPECT_TRUE(matches(c, f));
+  f.hours = nullptr;  // calendars gone: nothing is within them
+  EXPECT_FALSE(matches(c, f));
+}
+
+TEST(Conditions, CustomFieldValuesCompareAsText) {
+  auto t = ticket();
+  t.custom_fields = Json::array({{{"id", 900}, {"value", "takeover"}}, {{"id", 901}, {"value", 5}}});
+  Facts f;
+  f.ticket = &t;
+  EXPECT_TRUE(matches(conds({{"all", {{{"field", "custom_fields_900"}, {"operator", "is"}, {"value", "takeover"}}}}}), f));
+  EXPECT_TRUE(matches(conds({{"all", {{{"field", "custom_fields_901"}, {"operator", "is"}, {"value", "5"}}}}}), f));
+  EXPECT_TRUE(matches(conds({{"all", {{{"field", "custom_fields_902"}, {"operator", "is"}, {"value", ""}}}}}), f))
+      << "a field the ticket does not have is empty";
+  EXPECT_FALSE(matches(conds({{"all", {{{"field", "custom_fields_900"}, {"operator", "is_not"}, {"value", "takeover"}}}}}), f));
+  Validation v;
+  parse_conditions({{"all", {{{"field", "custom_fields_x"}, {"operator", "is"}, {"value", "a"}}}}}, RuleKind::trigger, nullptr, v);
+  EXPECT_EQ(first_problem(v), "Conditions all[0]: unknown field \"custom_fields_x\"");
 }
 
 TEST(Conditions, TimeConditionsCountWholeHoursInTheCurrentStatus) {
@@ -169,7 +220,7 @@ TEST(Conditions, InvalidInputIsReportedPerCondition) {
                       {{"field", "bogus"}, {"operator", "is"}, {"value", 1}},
                       {{"field", "PENDING"}, {"operator", "greater_than"}, {"value", 96}},
                       {{"field", "priority"}, {"operator", "includes"}, {"value", "high"}}}}},
-                   RuleKind::trigger, false, v);
+                   RuleKind::trigger, nullptr, v);
   auto e = v.error();
   ASSERT_EQ(e.details["conditions"].size(), 4u);
   EXPECT_EQ(e.details["conditions"][0].description,
@@ -179,7 +230,7 @@ TEST(Conditions, InvalidInputIsReportedPerCondition) {
   EXPECT_EQ(e.details["conditions"][3].description, "Conditions all[3]: operator \"includes\" does not apply to priority");
 
   Validation av;
-  parse_conditions({{"all", {{{"field", "status"}, {"operator", "changed"}}}}}, RuleKind::automation, false, av);
+  parse_conditions({{"all", {{{"field", "status"}, {"operator", "changed"}}}}}, RuleKind::automation, nullptr, av);
   EXPECT_FALSE(av.ok());  // automations see no update, so nothing "changed"
 }
 

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include <rapport/accounts/users.hpp>
+#include <rapport/app/business_hours.hpp>
 #include <rapport/automation/engine.hpp>
 #include <rapport/base/time.hpp>
 #include <rapport/demo/seed.hpp>
@@ -101,6 +102,7 @@ int run_automations(const std::string& db) {
   if (!st) return fail_with(st.error());
   automation::EngineOptions o;
   o.public_url = g_automations.public_url;
+  o.hours = &app::ScheduleHours::instance();
   auto r = automation::run_automations(**st, o, at);
   if (!r) return fail_with(r.error());
   std::cout << Json{{"tickets", r->tickets}, {"fired", r->fired}}.dump() << "\n";

@@ -21,6 +21,10 @@
 #include <rapport/http/server.hpp>
 #include <rapport/store/store.hpp>
 
+namespace rapport::automation {
+class BusinessHoursSource;
+}
+
 namespace rapport::http {
 
 struct ApiConfig {
@@ -40,10 +44,13 @@ struct ApiConfig {
   int requests_per_ip_per_hour = 20;    // submitted requests per client address; 0: no limit
   int requests_per_email_per_hour = 5;  // submitted requests per requester email; 0: no limit
   email::IntakeConfig mail_intake;      // limits and rate limit of the inbound endpoint
+  // The calendars behind rules' business-hours conditions; null: those conditions are refused.
+  const automation::BusinessHoursSource* business_hours = nullptr;
 };
 
 class Api;
 class FeedbackStream;
+class TicketPresence;
 
 // Everything about one request while it is handled.
 struct Ctx {
@@ -117,6 +124,7 @@ class Api {
   std::function<void(std::function<void()>)> post;
   // The live feedback stream (set by serve; null in tests that build an Api alone).
   FeedbackStream* feedback_stream = nullptr;
+  TicketPresence* presence = nullptr;  // collision detection; null: its endpoints answer 503
   // Wakes the IMAP poller (set by serve; unset in tests that build an Api alone).
   std::function<void()> poll_mail;
 
@@ -193,5 +201,7 @@ void register_sla_routes(Api& api);
 void register_automation_routes(Api& api);
 void register_knowledge_routes(Api& api);  // Help Center API, requests, deflection, and the /hc pages
 void register_incident_routes(Api& api);
+void register_triage_routes(Api& api);    // contact triage categories, report, verification links
+void register_presence_routes(Api& api);  // who else is on a ticket (collision detection)
 
 }  // namespace rapport::http

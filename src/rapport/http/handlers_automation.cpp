@@ -78,7 +78,12 @@ Json invocation_json(const automation::Invocation& i) {
 automation::EngineOptions engine_options(const CtxPtr& c) {
   automation::EngineOptions o;
   o.public_url = c->api.config().public_url.empty() ? c->base : c->api.config().public_url;
+  o.hours = c->api.config().business_hours;
   return o;
+}
+
+automation::RuleOptions rule_options(const CtxPtr& c) {
+  return {c->api.config().business_hours};
 }
 
 // Runs `job` as a write and replies `status` with `{key: encode(result)}`.
@@ -169,7 +174,10 @@ void register_rules(Api& api, const std::shared_ptr<Kind>& k) {
     auto in = body_object(*c, k->one.c_str());
     if (!in) return c->api.reply_error(c, in.error());
     write_one<Rule>(
-        c, [k, in = std::move(*in), who = c->who](store::Tx& tx) { return automation::create_rule(tx, k->kind, in, who); },
+        c,
+        [k, in = std::move(*in), who = c->who, o = rule_options(c)](store::Tx& tx) {
+          return automation::create_rule(tx, k->kind, in, who, o);
+        },
         201, k->one, [c, k](const Rule& r) { return rule_json(r, *k, c->base); });
   });
   api.add("PUT", base + "/{}", R, [k](const CtxPtr& c) {
@@ -179,8 +187,8 @@ void register_rules(Api& api, const std::shared_ptr<Kind>& k) {
     if (!in) return c->api.reply_error(c, in.error());
     write_one<Rule>(
         c,
-        [k, id = *id, in = std::move(*in), who = c->who](store::Tx& tx) {
-          return automation::update_rule(tx, k->kind, id, in, who);
+        [k, id = *id, in = std::move(*in), who = c->who, o = rule_options(c)](store::Tx& tx) {
+          return automation::update_rule(tx, k->kind, id, in, who, o);
         },
         200, k->one, [c, k](const Rule& r) { return rule_json(r, *k, c->base); });
   });

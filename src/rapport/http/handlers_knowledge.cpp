@@ -5,6 +5,7 @@
 #include <rapport/base/strings.hpp>
 #include <rapport/base/time.hpp>
 #include <rapport/http/handler_util.hpp>
+#include <rapport/triage/triage.hpp>
 #include <rapport/http/help_center.hpp>
 #include <rapport/knowledge/deflection.hpp>
 #include <rapport/knowledge/knowledge.hpp>
@@ -418,7 +419,22 @@ void deflection_report(const CtxPtr& c) {
   with_read(c, [&](store::Conn& conn) {
     auto r = knowledge::deflection_report(conn, from, to, c->who);
     if (!r) return c->api.reply_error(c, r.error());
-    c->api.reply_json(c, 200, {{"deflection_report", knowledge::to_json(*r)}});
+    auto body = knowledge::to_json(*r);
+    // Contacts a self-service triage category answered at once, per category (docs/triage.md).
+    auto t = triage::report(conn, from, to, c->who);
+    if (!t) return c->api.reply_error(c, t.error());
+    Json cats = Json::array();
+    int64_t answered = 0;
+    for (const auto& row : t->by_category) {
+      if (row.outcome != "self_service") continue;
+      answered += row.auto_answered;
+      cats.push_back({{"category_id", row.category_id ? Json(*row.category_id) : Json(nullptr)},
+                      {"name", row.name},
+                      {"contacts", row.contacts},
+                      {"auto_answered", row.auto_answered}});
+    }
+    body["triage"] = {{"auto_answered", answered}, {"by_category", cats}};
+    c->api.reply_json(c, 200, {{"deflection_report", body}});
   });
 }
 

@@ -3,6 +3,7 @@
 #include <rapport/http/handler_util.hpp>
 #include <rapport/http/sla_json.hpp>
 #include <rapport/tickets/tickets.hpp>
+#include <rapport/triage/triage.hpp>
 
 namespace rapport::http {
 
@@ -174,13 +175,28 @@ void comments(const CtxPtr& c) {
   with_read(c, [&](store::Conn& conn) {
     auto page = tickets::list_comments(conn, *id, *pr, c->who);
     if (!page) return c->api.reply_error(c, page.error());
+    // A sensitive ticket shows the requester's side only what they wrote until they verified
+    // their address (docs/triage.md).
+    bool redact = false;
+    if (!c->who.is_staff()) {
+      auto held = triage::withholds_replies(conn, *id);
+      if (!held) return c->api.reply_error(c, held.error());
+      redact = *held;
+    }
+    if (redact) {
+      for (auto& x : page->items) {
+        if (x.author_id == c->who.user_id) continue;
+        x.body = "This reply is waiting for you to confirm your address. Open the link in our email to read it.";
+        x.html_body = "<p>" + x.body + "</p>";
+      }
+    }
     std::vector<int64_t> ids;
     for (const auto& x : page->items) ids.push_back(x.id);
     auto files = email::attachments_for_comments(conn, ids);
     if (!files) return c->api.reply_error(c, files.error());
     reply_page<domain::Comment>(c, "comments", *page, *pr, [&](const domain::Comment& x) {
       auto j = to_json(x);
-      if (auto it = files->find(x.id); it != files->end())
+      if (auto it = files->find(x.id); it != files->end() && !(redact && x.author_id != c->who.user_id))
         for (const auto& a : it->second) j["attachments"].push_back(to_json(a, c->base));
       return j;
     });
