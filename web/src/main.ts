@@ -15,6 +15,7 @@ import { renderCase, renderRecovery } from './recovery';
 import { renderRewards } from './rewards';
 import { renderSlaQueue } from './sla';
 import { renderRules } from './rules';
+import { renderRouting } from './routing';
 import { Router } from './router';
 import { renderTicket } from './ticket';
 import { renderMailboxes } from './mailboxes';
@@ -34,6 +35,7 @@ const router = new Router()
   .add('/rewards', renderRewards)
   .add('/workforce', renderWorkforce)
   .add('/sla', renderSlaQueue)
+  .add('/routing', renderRouting)
   .add('/admin/:kind', renderRules)
   .add('/kb', renderKnowledge)
   .add('/kb/articles/:id', renderArticleEditor)
@@ -77,6 +79,7 @@ const NAV: NavItem[] = [
   { href: '#/rewards', label: 'Rewards', testid: 'nav-rewards', show: managesRewards },
   { href: '#/workforce', label: 'Workforce', testid: 'nav-workforce', show: plansWorkforce },
   { href: '#/sla', label: 'SLA queue', testid: 'nav-sla', show: (u) => u.role === 'agent' || u.role === 'admin' },
+  { href: '#/routing', label: 'Routing', testid: 'nav-routing', show: (u) => u.role === 'agent' || u.role === 'admin' },
   { href: '#/admin/triggers', label: 'Rules', testid: 'nav-rules', show: (u) => u.role === 'admin' },
   { href: '#/kb', label: 'Knowledge base', testid: 'nav-kb', show: editsKnowledge },
   { href: '#/incidents', label: 'Incidents', testid: 'nav-incidents', show: (u) => u.role === 'agent' || u.role === 'admin' },
