@@ -16,6 +16,7 @@ import { renderRewards } from './rewards';
 import { renderSlaQueue } from './sla';
 import { renderSlaSettings } from './sla_admin';
 import { renderRules } from './rules';
+import { renderRouting } from './routing';
 import { Router } from './router';
 import { renderTicket } from './ticket';
 import { renderMailboxes } from './mailboxes';
@@ -36,6 +37,7 @@ const router = new Router()
   .add('/workforce', renderWorkforce)
   .add('/sla', renderSlaQueue)
   .add('/settings/sla', renderSlaSettings)
+  .add('/routing', renderRouting)
   .add('/admin/:kind', renderRules)
   .add('/kb', renderKnowledge)
   .add('/kb/articles/:id', renderArticleEditor)
@@ -79,6 +81,7 @@ const NAV: NavItem[] = [
   { href: '#/rewards', label: 'Rewards', testid: 'nav-rewards', show: managesRewards },
   { href: '#/workforce', label: 'Workforce', testid: 'nav-workforce', show: plansWorkforce },
   { href: '#/sla', label: 'SLA queue', testid: 'nav-sla', show: (u) => u.role === 'agent' || u.role === 'admin' },
+  { href: '#/routing', label: 'Routing', testid: 'nav-routing', show: (u) => u.role === 'agent' || u.role === 'admin' },
   { href: '#/admin/triggers', label: 'Rules', testid: 'nav-rules', show: (u) => u.role === 'admin' },
   { href: '#/settings/sla', label: 'SLA settings', testid: 'nav-sla-settings', show: (u) => u.role === 'admin' },
   { href: '#/kb', label: 'Knowledge base', testid: 'nav-kb', show: editsKnowledge },

@@ -24,6 +24,7 @@
 #include <rapport/http/ticket_presence.hpp>
 #include <rapport/sla/tracker.hpp>
 #include <rapport/knowledge/incidents.hpp>
+#include <rapport/routing/router.hpp>
 #include <rapport/store/store.hpp>
 #include <rapport/tickets/tickets.hpp>
 #include <rapport/triage/triage.hpp>
@@ -306,7 +307,12 @@ int serve(const Config& config) {
   tickets::add_create_hook([o = triage::Options{public_url, engine}](store::Tx& tx, const domain::Ticket& t) {
     return triage::on_ticket_created(tx, t, o);
   });
-  Workers workers(store, {{"feedback_requests", {"ticket.updated"},
+  // Skills- and capacity-based routing: an in-memory engine fed by the first consumer (so a new
+  // ticket is routed before the other consumers run) and a timer for relaxation steps.
+  routing::Router router(store);
+  Workers workers(store, {{routing::k_consumer, routing::Router::kinds(),
+                           [&router](store::Tx& tx, const events::StoredEvent& e) { return router.on_event(tx, e); }},
+                          {"feedback_requests", {"ticket.updated"},
                            [public_url](store::Tx& tx, const events::StoredEvent& e) {
                              return feedback::on_ticket_event(tx, e, public_url);
                            }},
@@ -359,7 +365,8 @@ int serve(const Config& config) {
                       });
                       if (!st) return fail(st.error());
                       return store.read([](store::Conn& c) { return sla::next_breach(c); });
-                    }}});
+                    }},
+                   {"routing", [&router]() { return router.tick(); }}});
   // Agent replies on email tickets go into the outbox in the comment's own transaction, whether
   // or not a mail server is configured yet: they wait there until one is.
   tickets::set_comment_hook([delivery = mail->delivery](store::Tx& tx, const domain::Ticket& t, const domain::Comment& c,
@@ -384,6 +391,10 @@ int serve(const Config& config) {
     webhook_sender.poke();
     if (s) s->poke();
   });
+  // The routing engine is built before the first request, so its queue is never answered empty
+  // for want of a rebuild (later failures rebuild on the workers' thread).
+  if (auto r = router.tick(); !r)
+    spdlog::error("event=routing_start_failed error=\"{}\"", r.error().message);
   workers.start();
   webhook_sender.start();
   feedback_stream.start();
@@ -424,6 +435,7 @@ int serve(const Config& config) {
 
   http::Api api(store, *api_cfg);
   api.poll_mail = [&poller] { poller.poke(); };
+  api.router = &router;
   std::atomic<bool> draining{false};
   http::Server server(
       *opts,

@@ -224,6 +224,7 @@ Api::Api(store::Store& store, ApiConfig config) : m_store(store), m_config(std::
   register_incident_routes(*this);
   register_triage_routes(*this);
   register_presence_routes(*this);
+  register_routing_routes(*this);
 }
 
 void Api::add(std::string method, std::string pattern, AuthMode auth, RouteHandler h, bool on_io) {

@@ -24,6 +24,9 @@
 namespace rapport::automation {
 class BusinessHoursSource;
 }
+namespace rapport::routing {
+class Router;
+}
 
 namespace rapport::http {
 
@@ -127,6 +130,9 @@ class Api {
   TicketPresence* presence = nullptr;  // collision detection; null: its endpoints answer 503
   // Wakes the IMAP poller (set by serve; unset in tests that build an Api alone).
   std::function<void()> poll_mail;
+  // The routing engine's live state, for the queue and agents' loads (set by serve; null in
+  // tests that build an Api alone).
+  routing::Router* router = nullptr;
 
   // Sends `res` for `c`: adds the request id, rate-limit headers, records metrics, logs.
   void reply(const CtxPtr& c, Response res);
@@ -192,6 +198,7 @@ void register_user_routes(Api& api);
 void register_directory_routes(Api& api);
 void register_search_routes(Api& api);
 void register_workforce_routes(Api& api);
+void register_routing_routes(Api& api);
 void register_feedback_routes(Api& api);
 void register_recognition_routes(Api& api);
 void register_email_routes(Api& api);
