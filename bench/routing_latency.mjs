@@ -67,7 +67,15 @@ const request = (method, p, body, as = auth) =>
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (d) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode, body: text ? JSON.parse(text) : null }));
+        res.on('end', () => {
+          let body = null;
+          try {
+            body = text ? JSON.parse(text) : null;
+          } catch {
+            body = text; // /readyz answers plain text
+          }
+          resolve({ status: res.statusCode, body });
+        });
       },
     );
     req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${p} timed out`)));
@@ -111,7 +119,7 @@ try {
   for (let i = 0; i < agentCount; i++) {
     const email = `agent${i}@example.com`;
     const u = (await must(201, 'POST', '/api/v2/users.json', { user: { name: `Agent ${i}`, email, role: 'agent', group_ids: [group.id] } })).user;
-    await must(200, 'PUT', `/api/v2/routing/agents/${u.id}/capacity`, { capacity: { api: 100000 } });
+    await must(200, 'PUT', `/api/v2/routing/agents/${u.id}/capacity`, { capacity: { api: 1000 } });
     await must(200, 'PUT', '/api/v2/agents/me/presence', { presence: { status: 'online' } }, basic(email, token));
   }
   await must(201, 'POST', '/api/v2/routing/policies', { routing_policy: { group_id: group.id, method: 'least_busy' } });
