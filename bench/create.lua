@@ -19,13 +19,17 @@ end
 
 local function w() return words[math.random(#words)] end
 
+-- BENCH_CREATE_GROUP (bench/routing.sh): every ticket goes to this group, so routing assigns them.
+local group = os.getenv("BENCH_CREATE_GROUP")
+local group_field = (group and group ~= "") and string.format(',"group_id":%d', tonumber(group)) or ""
+
 function request()
   local body = string.format(
     '{"ticket":{"subject":"%s %s %s","comment":{"body":"Hello, my %s has a problem with %s and %s. ' ..
     'It started yesterday after the %s. Order %d."},"requester_id":1,"status":"%s","priority":"%s",' ..
-    '"tags":["%s"]}}',
+    '"tags":["%s"]%s}}',
     w(), w(), w(), w(), w(), w(), w(), math.random(100000, 999999),
-    statuses[math.random(#statuses)], priorities[math.random(#priorities)], w())
+    statuses[math.random(#statuses)], priorities[math.random(#priorities)], w(), group_field)
   return wrk.format("POST", "/api/v2/tickets.json", bench_headers, body)
 end
 

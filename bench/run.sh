@@ -20,6 +20,8 @@
 #                      about 3 minutes), which runs before the report and writes its own section
 #   BENCH_OUTBOX=0     skip bench/outbox.sh (outgoing mail throughput against a local SMTP sink;
 #                      about a minute), which writes its own section
+#   BENCH_ROUTING=0    skip bench/routing.sh (routing decisions in process and assignment latency
+#                      under create load; about a minute), which writes its own section
 #
 # Everything stays on 127.0.0.1. Every wrk run is bounded by -d. The server runs with
 # RAPPORT_API_RATE_LIMIT_PER_MINUTE=0 (no rate limit) and RAPPORT_LOG_LEVEL=warn (no access log).
@@ -351,6 +353,7 @@ fact load_after "$(cut -d' ' -f1-3 /proc/loadavg)"
 fact sync_ms_after "$(sync_probe)"
 [ "${BENCH_FEEDBACK:-1}" = 0 ] || bash bench/feedback.sh "$bin" || say "warning: bench/feedback.sh failed (build/bench/feedback/logs)"
 [ "${BENCH_OUTBOX:-1}" = 0 ] || bash bench/outbox.sh "$bin" || say "warning: bench/outbox.sh failed"
+[ "${BENCH_ROUTING:-1}" = 0 ] || bash bench/routing.sh "$bin" || say "warning: bench/routing.sh failed (build/bench/routing)"
 
 # ---- 4. the report ---------------------------------------------------------------------------------
 node bench/report.mjs "$run" "$out"
