@@ -2,7 +2,7 @@
 # targets are built in a clang sub-build (an ExternalProject of this same source tree with
 # -DRAPPORT_FUZZ=ON, only the fuzz targets) inside the build directory, and CTest runs them from
 # there for a bounded time. docs/fuzzing.md says how to run them longer and what to do with a find.
-set(RAPPORT_FUZZ_SECONDS 45 CACHE STRING "seconds fuzz.mime runs under CTest")
+set(RAPPORT_FUZZ_SECONDS 30 CACHE STRING "seconds fuzz.mime runs under CTest")
 set(RAPPORT_FUZZ_JOBS 2 CACHE STRING "parallel compile jobs of the clang fuzz sub-build")
 
 find_program(RAPPORT_CLANGXX NAMES clang++ clang++-14 clang++-15 clang++-16)

@@ -335,7 +335,24 @@ const char* k_fallback_charsets[] = {"UTF-8", "windows-1252", nullptr};
 
 std::string scrub_utf8(std::string_view s) {
   if (valid_utf8(s)) return std::string(s);
-  return iconv_to_utf8(s, "UTF-8").value_or(std::string());
+  auto converted = iconv_to_utf8(s, "UTF-8").value_or(std::string());
+  if (valid_utf8(converted)) return converted;
+  // iconv let through a sequence valid_utf8 refuses (the fuzzer found one:
+  // fuzz/regressions/html-to-plain-invalid-utf8.eml): replace every byte that does not start a
+  // well-formed character with U+FFFD.
+  std::string out;
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len > 0 && i + len <= s.size() && valid_utf8(s.substr(i, len))) {
+      out.append(s.substr(i, len));
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
 }
 
 std::string to_utf8(std::string_view bytes, std::string_view charset) {
