@@ -71,29 +71,6 @@ Json policy_json(const sla::Policy& p, const std::string& base) {
           {"updated_at", iso8601(p.updated_at)}};
 }
 
-// Runs a write that yields a record, answering `status` with {root: encode(record)}.
-template <typename T, typename Job, typename Encode>
-void write_record(const CtxPtr& c, unsigned status, const char* root, Job job, Encode encode,
-                  const std::string& kind = "") {
-  auto out = std::make_shared<T>();
-  c->api.write(
-      c,
-      [job = std::move(job), out](store::Tx& tx) -> Status {
-        auto r = job(tx);
-        if (!r) return fail(r.error());
-        *out = std::move(*r);
-        return {};
-      },
-      [c, out, status, root, encode, kind](Status st) {
-        if (!st) return c->api.reply_error(c, st.error());
-        auto res = json_response(status, {{root, encode(*out)}});
-        if (status == 201 && !kind.empty()) {
-          if constexpr (requires { out->id; })
-            res.set(bhttp::field::location, path_of(c, kind, out->id));
-        }
-        c->api.reply(c, std::move(res));
-      });
-}
 
 void write_status(const CtxPtr& c, store::Writer::Job job) {
   c->api.write(c, std::move(job), [c](Status st) {
