@@ -71,6 +71,7 @@ void Writer::loop() {
 void Writer::run_batch(std::vector<Item>& batch) {
   std::vector<Status> results(batch.size());
   std::vector<std::function<void()>> after;
+  std::vector<Tx::Deferred> deferred;
   auto begun = m_conn->exec("BEGIN IMMEDIATE");
   if (!begun) {
     for (auto& item : batch) item.done(fail(begun.error()));
@@ -88,12 +89,18 @@ void Writer::run_batch(std::vector<Item>& batch) {
     if (results[i]) {
       (void)m_conn->run("RELEASE job");
       for (auto& fn : tx.take_after()) after.push_back(std::move(fn));
+      for (auto& fn : tx.take_deferred()) deferred.push_back(std::move(fn));
     } else {
       (void)m_conn->run("ROLLBACK TO job");
       (void)m_conn->run("RELEASE job");
     }
   }
-  auto committed = m_conn->exec("COMMIT");
+  Status committed;
+  for (auto& fn : deferred) {
+    committed = fn(*m_conn);
+    if (!committed) break;
+  }
+  if (committed) committed = m_conn->exec("COMMIT");
   if (!committed) {
     m_stats.failed_commits++;
     spdlog::error("event=commit_failed error=\"{}\" jobs={}", committed.error().message, batch.size());

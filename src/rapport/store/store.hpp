@@ -23,14 +23,24 @@ namespace rapport::store {
 // after the commit is durable (publishing events to live subscribers, for example).
 class Tx {
  public:
+  using Deferred = std::function<Status(Conn&)>;
   explicit Tx(Conn& conn) : m_conn(conn) {}
   Conn& conn() { return m_conn; }
   void on_commit(std::function<void()> fn) { m_after.push_back(std::move(fn)); }
   std::vector<std::function<void()>> take_after() { return std::move(m_after); }
+  // Writes to FTS5 tables go here: the writer runs them in order, in the same transaction, after
+  // every job of the batch and outside the jobs' savepoints. FTS5 flushes its pending index
+  // terms to a new segment at every savepoint it takes part in, so written inside the jobs each
+  // ticket became its own segment (and merge work); deferred, the whole batch is one segment.
+  // A failing deferred write fails the whole batch (no job is acknowledged). Only a job that
+  // succeeded has its deferred writes run.
+  void defer(Deferred fn) { m_deferred.push_back(std::move(fn)); }
+  std::vector<Deferred> take_deferred() { return std::move(m_deferred); }
 
  private:
   Conn& m_conn;
   std::vector<std::function<void()>> m_after;
+  std::vector<Deferred> m_deferred;
 };
 
 struct WriterStats {

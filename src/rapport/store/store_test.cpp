@@ -65,6 +65,76 @@ TEST(Writer, AFailedJobRollsBackAloneAndOthersInItsBatchCommit) {
   EXPECT_EQ(count_settings(*s), 3);
 }
 
+namespace {
+// Holds the writer inside a batch until released, so that the jobs submitted meanwhile are
+// taken together as the next batch.
+struct Gate {
+  std::promise<void> open;
+  std::shared_future<void> opened = open.get_future().share();
+  void hold(Writer& w) {
+    w.submit([f = opened](Tx&) -> Status { f.wait(); return {}; }, [](Status) {});
+  }
+};
+Status defer_sql(Tx& tx, std::string sql) {
+  tx.defer([sql = std::move(sql)](Conn& c) -> Status {
+    if (auto r = c.run(sql); !r) return fail(r.error());
+    return {};
+  });
+  return {};
+}
+std::string setting(Store& s, const std::string& key) {
+  return s.read([&](Conn& c) -> Result<std::string> {
+           auto v = c.scalar_text("SELECT value FROM settings WHERE key = ?", {key});
+           if (!v) return fail(v.error());
+           return v->value_or("(none)");
+         })
+      .value();
+}
+}  // namespace
+
+TEST(Writer, DeferredWritesRunInOrderAfterTheBatchAndOnlyForJobsThatSucceeded) {
+  TempStore s;
+  Gate gate;
+  gate.hold(s->writer());
+  std::promise<Status> a, b, c;
+  s->writer().submit([](Tx& tx) { return defer_sql(tx, "INSERT INTO settings(key, value) VALUES ('o', '1')"); },
+                     [&](Status st) { a.set_value(st); });
+  s->writer().submit(
+      [](Tx& tx) -> Status {
+        (void)defer_sql(tx, "INSERT INTO settings(key, value) VALUES ('failed-job', 'x')");
+        return fail(Error::invalid("no"));
+      },
+      [&](Status st) { b.set_value(st); });
+  // Runs after a's deferred insert although it was queued by a later job.
+  s->writer().submit([](Tx& tx) { return defer_sql(tx, "UPDATE settings SET value = value || '2' WHERE key = 'o'"); },
+                     [&](Status st) { c.set_value(st); });
+  gate.open.set_value();
+  EXPECT_TRUE(a.get_future().get().has_value());
+  EXPECT_FALSE(b.get_future().get().has_value());
+  EXPECT_TRUE(c.get_future().get().has_value());
+  EXPECT_EQ(setting(*s, "o"), "12");
+  EXPECT_EQ(setting(*s, "failed-job"), "(none)");
+}
+
+TEST(Writer, AFailingDeferredWriteFailsTheWholeBatchAndCommitsNothingOfIt) {
+  TempStore s;
+  ASSERT_TRUE(s->writer().run([](Tx& tx) { return insert_setting(tx, "dup"); }));
+  Gate gate;
+  gate.hold(s->writer());
+  std::promise<Status> a, b;
+  s->writer().submit([](Tx& tx) { return insert_setting(tx, "a"); }, [&](Status st) { a.set_value(st); });
+  s->writer().submit([](Tx& tx) { return defer_sql(tx, "INSERT INTO settings(key, value) VALUES ('dup', 'v')"); },
+                     [&](Status st) { b.set_value(st); });
+  gate.open.set_value();
+  // Neither is acknowledged, so neither client believes its write landed.
+  EXPECT_FALSE(a.get_future().get().has_value());
+  EXPECT_FALSE(b.get_future().get().has_value());
+  EXPECT_EQ(setting(*s, "a"), "(none)");
+  // The writer goes on.
+  EXPECT_TRUE(s->writer().run([](Tx& tx) { return insert_setting(tx, "after"); }));
+  EXPECT_EQ(setting(*s, "after"), "v");
+}
+
 TEST(Writer, AThrowingJobBecomesAnInternalErrorWithoutStoppingTheWriter) {
   TempStore s;
   auto st = s->writer().run([](Tx&) -> Status { throw std::runtime_error("boom"); });
