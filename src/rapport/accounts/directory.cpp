@@ -3,6 +3,7 @@
 #include <rapport/base/json_input.hpp>
 #include <rapport/base/strings.hpp>
 #include <rapport/base/time.hpp>
+#include <rapport/domain/search_facets.hpp>
 #include <rapport/events/event_log.hpp>
 #include <rapport/store/list_query.hpp>
 
@@ -182,6 +183,17 @@ Status delete_organization(store::Tx& tx, domain::Id id, const Principal& actor)
                           "DELETE FROM organizations WHERE id = ?"}) {
     if (auto r = tx.conn().run(sql, {id}); !r) return fail(r.error());
   }
+  // Their search facets still name the organization: re-index them from the rows (in the
+  // batch's deferred full-text writes, after any ticket this batch created for it).
+  tx.defer([word = domain::facets::id('o', id)](store::Conn& conn) -> Status {
+    auto r = conn.run(
+        "UPDATE ticket_fts SET facets = (SELECT ticket_facets(t.status, t.priority, t.type, t.tags, t.requester_id, "
+        "t.submitter_id, t.assignee_id, t.organization_id, t.group_id, t.channel) FROM tickets t WHERE t.id = ticket_fts.rowid) "
+        "WHERE rowid IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)",
+        {"facets : " + word});
+    if (!r) return fail(r.error());
+    return {};
+  });
   return log(tx, "organization.deleted", "organization", id, actor);
 }
 

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <rapport/base/time.hpp>
+#include <rapport/domain/search_facets.hpp>
 
 namespace rapport::store {
 
@@ -13,6 +14,25 @@ namespace {
 void sql_local_day(sqlite3_context* ctx, int, sqlite3_value** argv) {
   if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return sqlite3_result_null(ctx);
   sqlite3_result_int64(ctx, local_day(sqlite3_value_int64(argv[0])));
+}
+
+// ticket_facets(status, priority, type, tags, requester_id, submitter_id, assignee_id,
+// organization_id, group_id, channel): the search facet words of a ticket row
+// (domain/search_facets.hpp), for migrations and bulk changes that re-index in SQL.
+void sql_ticket_facets(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  auto text = [&](int i) -> std::optional<std::string> {
+    if (sqlite3_value_type(argv[i]) == SQLITE_NULL) return std::nullopt;
+    const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(argv[i]));
+    return std::string(p ? p : "", static_cast<std::size_t>(sqlite3_value_bytes(argv[i])));
+  };
+  auto id = [&](int i) -> std::optional<int64_t> {
+    if (sqlite3_value_type(argv[i]) == SQLITE_NULL) return std::nullopt;
+    return sqlite3_value_int64(argv[i]);
+  };
+  auto words = domain::facets::of_columns(text(0).value_or(""), text(1), text(2), text(3).value_or("[]"),
+                                          id(4).value_or(0), id(5).value_or(0), id(6), id(7), id(8),
+                                          text(9).value_or(""));
+  sqlite3_result_text(ctx, words.data(), static_cast<int>(words.size()), SQLITE_TRANSIENT);
 }
 }  // namespace
 
@@ -44,6 +64,8 @@ Result<std::unique_ptr<Conn>> Conn::open(const std::string& path, Mode mode) {
   sqlite3_busy_timeout(db, 5000);
   sqlite3_create_function_v2(db, "local_day", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS, nullptr, sql_local_day, nullptr, nullptr,
                              nullptr);
+  sqlite3_create_function_v2(db, "ticket_facets", 10, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
+                             sql_ticket_facets, nullptr, nullptr, nullptr);
   std::unique_ptr<Conn> conn(new Conn(db, path));
   // WAL lets readers run beside the single writer; synchronous=FULL makes every commit durable
   // (an fsync of the WAL), which group commit amortises over many requests.

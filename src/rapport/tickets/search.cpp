@@ -5,6 +5,7 @@
 
 #include <rapport/base/strings.hpp>
 #include <rapport/base/time.hpp>
+#include <rapport/domain/search_facets.hpp>
 #include <rapport/domain/ticket.hpp>
 #include <rapport/store/list_query.hpp>
 #include <rapport/tickets/tickets.hpp>
@@ -49,86 +50,132 @@ std::string fts_expr(const SearchTerm& t) {
   return out;
 }
 
+// A search compiled to one FTS5 expression over ticket_fts (text, filters as facet words and the
+// principal's visibility: see domain/search_facets.hpp) plus the SQL conditions that are not
+// words (dates), over the tickets table.
 struct Compiled {
-  std::vector<std::string> where;
+  std::string match;                // empty: no full-text condition
+  std::vector<std::string> where;   // SQL conditions on tickets (besides deleted_at)
   store::Params params;
 };
 
-Result<std::string> user_ref(const std::string& column, const std::string& value, const domain::Principal& p,
-                             store::Params& params) {
-  if (value == "none") return column + " IS NULL";
-  if (value == "me") {
-    params.push_back(p.user_id);
-    return column + " = ?";
-  }
-  if (auto id = parse_int(value)) {
-    params.push_back(*id);
-    return column + " = ?";
-  }
-  params.push_back(to_lower(value));
-  return column + " IN (SELECT id FROM users WHERE email_key = ? )";
+std::string any_of(const std::vector<std::string>& words) {
+  if (words.empty()) return "facets : " + std::string(domain::facets::k_nothing);
+  std::string out = "facets : (";
+  for (std::size_t i = 0; i < words.size(); ++i) out += (i ? " OR " : "") + words[i];
+  return out + ")";
 }
 
-Result<Compiled> compile(const SearchQuery& q, const domain::Principal& p) {
+bool compares(int a, const std::string& op, int b) {
+  if (op == "<") return a < b;
+  if (op == ">") return a > b;
+  if (op == "<=") return a <= b;
+  if (op == ">=") return a >= b;
+  return a == b;
+}
+
+bool plain_word(const std::string& v) {
+  if (v.empty()) return false;
+  for (char c : v) if (!((c >= 'a' && c <= 'z') || c == '_')) return false;
+  return true;
+}
+
+// The ids a user reference names: `me`, an id, `none`, or an email (looked up).
+Result<std::vector<std::string>> user_words(store::Conn& conn, char letter, const std::string& value,
+                                            const domain::Principal& p) {
+  namespace f = domain::facets;
+  if (value == "none") return std::vector<std::string>{f::id(letter, std::nullopt)};
+  if (value == "me") return std::vector<std::string>{f::id(letter, p.user_id)};
+  if (auto id = parse_int(value)) return std::vector<std::string>{f::id(letter, *id)};
+  std::vector<std::string> out;
+  auto st = conn.each("SELECT id FROM users WHERE email_key = ?", {to_lower(value)},
+                      [&](const store::Row& r) { out.push_back(f::id(letter, r.i64(0))); });
+  if (!st) return fail(st.error());
+  return out;
+}
+
+// The principal's visibility (tickets.cpp visibility_clause) as facet words; empty: sees all.
+std::string visibility_words(const domain::Principal& p) {
+  namespace f = domain::facets;
+  if (p.sees_all_tickets()) return "";
+  std::vector<std::string> w;
+  if (p.is_staff()) {
+    const auto& r = *p.ticket_restriction;
+    if (r == "assigned") w = {f::id('a', p.user_id), f::id('u', p.user_id)};
+    else if (r == "requested") w = {f::id('u', p.user_id)};
+    else {
+      w = {f::id('g', std::nullopt), f::id('a', p.user_id), f::id('u', p.user_id)};
+      for (auto g : p.group_ids) w.push_back(f::id('g', g));
+    }
+  } else {
+    w = {f::id('u', p.user_id)};
+    if (p.organization_shared && p.organization_id) w.push_back(f::id('o', *p.organization_id));
+  }
+  return any_of(w);
+}
+
+Result<Compiled> compile(store::Conn& conn, const SearchQuery& q, const domain::Principal& p) {
+  namespace f = domain::facets;
   Compiled c;
-  c.where.push_back("deleted_at IS NULL");
-  if (auto vis = visibility_clause(p, c.params); !vis.empty()) c.where.push_back(vis);
-  std::vector<std::string> fts_all, fts_not;
+  std::vector<std::string> pos, neg;
+  if (auto vis = visibility_words(p); !vis.empty()) pos.push_back(vis);
   for (const auto& t : q.terms) {
-    std::string cond;
-    store::Params ps;
-    const auto& f = t.field;
-    if (f.empty() || f == "subject" || f == "description" || f == "comment") {
+    std::string expr;
+    const auto& fld = t.field;
+    if (fld.empty() || fld == "subject" || fld == "description" || fld == "comment") {
       auto e = fts_expr(t);
       if (e.empty()) continue;
-      if (f == "subject") e = "subject : (" + e + ")";
-      else if (f == "description" || f == "comment") e = "body : (" + e + ")";
-      (t.negated ? fts_not : fts_all).push_back(e);
-      continue;
-    }
-    if (f == "status") {
+      // Text never reaches the facets column.
+      if (fld == "subject") expr = "subject : (" + e + ")";
+      else if (fld == "description" || fld == "comment") expr = "body : (" + e + ")";
+      else expr = "{subject body} : (" + e + ")";
+    } else if (fld == "status") {
       auto rank = domain::status_rank(t.value);
       if (!rank) return fail(Error::invalid("status must be one of new, open, pending, hold, solved, closed", "invalid"));
-      cond = "status_rank " + sql_op(t.op) + " ?";
-      ps.push_back(int64_t{*rank});
-    } else if (f == "priority") {
+      std::vector<std::string> w;
+      for (auto st : domain::k_statuses)
+        if (compares(*domain::status_rank(st), t.op, *rank)) w.push_back(f::status(st));
+      expr = any_of(w);
+    } else if (fld == "priority") {
       int r = priority_rank(t.value);
-      if (t.value == "none") cond = "priority IS NULL";
+      if (t.value == "none") expr = any_of({f::priority(std::nullopt)});
       else if (r < 0) return fail(Error::invalid("priority must be one of low, normal, high, urgent", "invalid"));
       else {
-        cond = "(CASE priority WHEN 'low' THEN 1 WHEN 'normal' THEN 2 WHEN 'high' THEN 3 WHEN 'urgent' THEN 4 END) " +
-               sql_op(t.op) + " ?";
-        ps.push_back(int64_t{r});
+        std::vector<std::string> w;
+        for (const char* pr : {"low", "normal", "high", "urgent"})
+          if (compares(priority_rank(pr), t.op, r)) w.push_back(f::priority(std::string(pr)));
+        expr = any_of(w);
       }
-    } else if (f == "ticket_type") {
-      cond = t.value == "none" ? "type IS NULL" : "type = ?";
-      if (t.value != "none") ps.push_back(t.value);
-    } else if (f == "tags" || f == "tag") {
-      if (t.value == "none") cond = "tags = '[]'";
+    } else if (fld == "ticket_type") {
+      if (t.value == "none") expr = any_of({f::type(std::nullopt)});
+      else expr = any_of(plain_word(t.value) ? std::vector<std::string>{f::type(t.value)} : std::vector<std::string>{});
+    } else if (fld == "tags" || fld == "tag") {
+      expr = any_of({t.value == "none" ? f::no_tags() : f::tag(domain::normalize_tag(t.value))});
+    } else if (fld == "requester" || fld == "assignee" || fld == "submitter") {
+      auto w = user_words(conn, fld == "requester" ? 'u' : fld == "assignee" ? 'a' : 's', t.value, p);
+      if (!w) return fail(w.error());
+      expr = any_of(*w);
+    } else if (fld == "organization" || fld == "group") {
+      char letter = fld == "group" ? 'g' : 'o';
+      std::vector<std::string> w;
+      if (t.value == "none") w.push_back(f::id(letter, std::nullopt));
+      else if (auto id = parse_int(t.value)) w.push_back(f::id(letter, *id));
       else {
-        cond = "id IN (SELECT ticket_id FROM ticket_tags WHERE tag = ?)";
-        ps.push_back(domain::normalize_tag(t.value));
+        std::string sql = std::string("SELECT id FROM ") + (fld == "group" ? "groups" : "organizations") +
+                          " WHERE lower(name) = ?";
+        auto st = conn.each(sql, {to_lower(t.value)}, [&](const store::Row& r) { w.push_back(f::id(letter, r.i64(0))); });
+        if (!st) return fail(st.error());
       }
-    } else if (f == "requester" || f == "assignee" || f == "submitter") {
-      auto r = user_ref(f + "_id", t.value, p, ps);
-      if (!r) return fail(r.error());
-      cond = *r;
-    } else if (f == "organization" || f == "group") {
-      std::string col = f + "_id";
-      std::string table = f == "group" ? "groups" : "organizations";
-      if (t.value == "none") cond = col + " IS NULL";
-      else if (auto id = parse_int(t.value)) {
-        cond = col + " = ?";
-        ps.push_back(*id);
-      } else {
-        cond = col + " IN (SELECT id FROM " + table + " WHERE lower(name) = ?)";
-        ps.push_back(to_lower(t.value));
-      }
-    } else if (f == "created" || f == "updated" || f == "solved" || f == "due_date") {
-      std::string col = f == "due_date" ? "due_at" : f + "_at";
+      expr = any_of(w);
+    } else if (fld == "via") {
+      expr = any_of({f::channel(t.value)});
+    } else if (fld == "created" || fld == "updated" || fld == "solved" || fld == "due_date") {
+      std::string col = fld == "due_date" ? "due_at" : fld + "_at";
       auto when = parse_iso8601(t.value);
-      if (!when) return fail(Error::invalid(f + " needs a date such as 2024-01-31", "invalid"));
+      if (!when) return fail(Error::invalid(fld + " needs a date such as 2024-01-31", "invalid"));
       bool day = t.value.size() == 10;
+      std::string cond;
+      store::Params ps;
       if (t.op == ":" && day) {
         cond = col + " >= ? AND " + col + " < ?";
         ps.push_back(*when);
@@ -141,29 +188,30 @@ Result<Compiled> compile(const SearchQuery& q, const domain::Principal& p) {
         cond = col + " " + op + " ?";
         ps.push_back(v);
       }
-    } else if (f == "via") {
-      cond = "channel = ?";
-      ps.push_back(t.value);
+      c.where.push_back(t.negated ? "NOT (" + cond + ")" : cond);
+      for (auto& x : ps) c.params.push_back(std::move(x));
+      continue;
     } else {
       continue;
     }
-    c.where.push_back(t.negated ? "NOT (" + cond + ")" : cond);
-    for (auto& x : ps) c.params.push_back(std::move(x));
+    (t.negated ? neg : pos).push_back(expr);
   }
-  auto join = [](const std::vector<std::string>& parts) {
-    std::string out;
-    for (auto& x : parts) out += (out.empty() ? "" : " AND ") + ("(" + x + ")");
-    return out;
-  };
-  if (!fts_all.empty()) {
-    c.where.push_back("id IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)");
-    c.params.push_back(join(fts_all));
-  }
-  if (!fts_not.empty()) {
-    c.where.push_back("id NOT IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)");
-    c.params.push_back(join(fts_not));
-  }
+  if (pos.empty() && !neg.empty()) pos.push_back("facets : " + std::string(f::k_any));
+  for (auto& x : pos) c.match += (c.match.empty() ? "(" : " AND (") + x + ")";
+  for (auto& x : neg) c.match += " NOT (" + x + ")";
   return c;
+}
+
+// The tickets table's conditions, with the full-text match as an id subquery.
+std::string where_sql(const Compiled& c, store::Params& params) {
+  std::string where = " WHERE deleted_at IS NULL";
+  params = c.params;
+  for (auto& w : c.where) where += " AND (" + w + ")";
+  if (!c.match.empty()) {
+    where += " AND id IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)";
+    params.push_back(c.match);
+  }
+  return where;
 }
 
 }  // namespace
@@ -257,28 +305,24 @@ bool key_less(const SortKey& a, const SortKey& b) {
 
 }  // namespace
 
-Result<domain::Page<domain::Ticket>> search_tickets(store::Conn& conn, const SearchQuery& q, const domain::Principal& p,
-                                                    const SearchSort& sort, int64_t offset, int64_t limit) {
-  auto c = compile(q, p);
-  if (!c) return fail(c.error());
-  std::string col = sort.column == "status"       ? "status_rank"
-                    : sort.column == "ticket_type" ? "type"
-                    : sort.column == "priority"
-                        ? "(CASE priority WHEN 'low' THEN 1 WHEN 'normal' THEN 2 WHEN 'high' THEN 3 WHEN 'urgent' THEN 4 ELSE 0 END)"
-                        : sort.column;
-  std::string where;
-  for (auto& w : c->where) where += (where.empty() ? " WHERE (" : " AND (") + w + ")";
-  // One pass over the matches counts them all and keeps only the best offset+limit sort keys in
-  // a bounded heap: the total stays exact, but nothing sorts every match or reads it twice.
-  const auto k = static_cast<std::size_t>(std::max<int64_t>(0, offset + limit));
+namespace {
+
+struct TopK {
+  std::vector<int64_t> ids;  // the best keys' ids, best first, at most k
+  int64_t total = 0;         // rows the query produced
+};
+
+// One pass over `SELECT <key>, id ...`: counts every row and keeps the best k sort keys in a
+// bounded heap, so nothing sorts every match or reads it twice.
+Result<TopK> heap_top(store::Conn& conn, const std::string& sql, const store::Params& params, const SearchSort& sort,
+                      std::size_t k) {
   auto better = [desc = sort.desc](const SortKey& a, const SortKey& b) { return desc ? key_less(b, a) : key_less(a, b); };
   std::vector<SortKey> heap;  // a max-heap under `better`: the worst kept key on top
   heap.reserve(k);
-  domain::Page<domain::Ticket> page;
-  int64_t total = 0;
+  TopK out;
   SortKey cur;
-  auto st = conn.each("SELECT " + col + ", id FROM tickets" + where, c->params, [&](const store::Row& r) {
-    ++total;
+  auto st = conn.each(sql, params, [&](const store::Row& r) {
+    ++out.total;
     if (k == 0) return;
     cur.id = r.i64(1);
     if (r.is_null(0)) {
@@ -300,10 +344,127 @@ Result<domain::Page<domain::Ticket>> search_tickets(store::Conn& conn, const Sea
     }
   });
   if (!st) return fail(st.error());
-  page.count = total;
   std::sort_heap(heap.begin(), heap.end(), better);
+  for (auto& h : heap) out.ids.push_back(h.id);
+  return out;
+}
+
+std::string sort_expression(const SearchSort& sort) {
+  return sort.column == "status"        ? "status_rank"
+         : sort.column == "ticket_type" ? "type"
+         : sort.column == "priority"
+             ? "(CASE priority WHEN 'low' THEN 1 WHEN 'normal' THEN 2 WHEN 'high' THEN 3 WHEN 'urgent' THEN 4 ELSE 0 END)"
+             : sort.column;
+}
+
+// The index whose order is the sort's (key, id) order, if there is one.
+const char* sort_index(const SearchSort& sort) {
+  if (sort.column == "updated_at") return "tickets_updated";
+  if (sort.column == "created_at") return "tickets_created";
+  if (sort.column == "status") return "tickets_status";
+  return nullptr;
+}
+
+// Walks the sort's index in order, keeping the ids found in `matches` (sorted), until k are
+// found. Stops (nullopt) after `budget` index entries: the matches are too sparse in that order
+// and probing each is cheaper.
+Result<std::optional<std::vector<int64_t>>> walk_index(store::Conn& conn, const SearchSort& sort,
+                                                       const std::vector<int64_t>& matches, std::size_t k,
+                                                       int64_t budget) {
+  const std::string col = sort_expression(sort);
+  const std::string dir = sort.desc ? "DESC" : "ASC";
+  const std::string cmp = sort.desc ? "<" : ">";
+  constexpr int64_t k_chunk = 2048;
+  std::vector<int64_t> found;
+  std::optional<std::pair<int64_t, int64_t>> last;  // (key, id) of the last entry read
+  int64_t read = 0;
+  while (found.size() < k) {
+    store::Params ps;
+    std::string sql = "SELECT " + col + ", id FROM tickets INDEXED BY " + sort_index(sort);
+    if (last) {
+      sql += " WHERE (" + col + ", id) " + cmp + " (?, ?)";
+      ps.push_back(last->first);
+      ps.push_back(last->second);
+    }
+    sql += " ORDER BY " + col + " " + dir + ", id " + dir + " LIMIT ?";
+    ps.push_back(k_chunk);
+    int64_t rows = 0;
+    auto st = conn.each(sql, ps, [&](const store::Row& r) {
+      ++rows;
+      last = {r.i64(0), r.i64(1)};
+      if (found.size() < k && std::binary_search(matches.begin(), matches.end(), r.i64(1))) found.push_back(r.i64(1));
+    });
+    if (!st) return fail(st.error());
+    read += rows;
+    if (rows < k_chunk) break;  // the end of the table
+    if (found.size() < k && read >= budget) return std::optional<std::vector<int64_t>>{};
+  }
+  return std::optional<std::vector<int64_t>>{std::move(found)};
+}
+
+}  // namespace
+
+Result<domain::Page<domain::Ticket>> search_tickets(store::Conn& conn, const SearchQuery& q, const domain::Principal& p,
+                                                    const SearchSort& sort, int64_t offset, int64_t limit,
+                                                    SearchPlan plan) {
+  auto c = compile(conn, q, p);
+  if (!c) return fail(c.error());
+  const auto k = static_cast<std::size_t>(std::max<int64_t>(0, offset + limit));
+  const std::string key = sort_expression(sort);
+  domain::Page<domain::Ticket> page;
   std::vector<int64_t> ids;
-  for (std::size_t i = static_cast<std::size_t>(std::max<int64_t>(0, offset)); i < heap.size(); ++i) ids.push_back(heap[i].id);
+  if (c->where.empty() && !c->match.empty()) {
+    // Everything is in the full-text index: FTS5 intersects the word lists, and the matches'
+    // ids (ascending) give the exact count without reading a ticket.
+    if (k == 0) {  // the count alone (GET /search/count, and the count of a mixed search)
+      auto n = conn.scalar("SELECT COUNT(*) FROM ticket_fts WHERE ticket_fts MATCH ?", {c->match});
+      if (!n) return fail(n.error());
+      page.count = n->value_or(0);
+      return page;
+    }
+    std::vector<int64_t> matches;
+    auto st = conn.each("SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ? ORDER BY rowid", {c->match},
+                        [&](const store::Row& r) { matches.push_back(r.i64(0)); });
+    if (!st) return fail(st.error());
+    page.count = static_cast<int64_t>(matches.size());
+    if (!matches.empty()) {
+      // The best k in the sort order: either walk the sort's index and keep the matches (cheap
+      // when they are dense), or read each match's sort key (cheap when they are few). A probe
+      // is a random b-tree lookup, about 15 times an index step.
+      std::optional<std::vector<int64_t>> walked;
+      if (sort_index(sort) && plan != SearchPlan::probe) {
+        auto live = conn.scalar("SELECT COALESCE(SUM(live), 0) FROM ticket_counts");
+        if (!live) return fail(live.error());
+        const double n = static_cast<double>(std::max<int64_t>(live->value_or(0), 1));
+        const double m = static_cast<double>(matches.size());
+        const double walk_cost = static_cast<double>(k) * n / m;
+        if (plan == SearchPlan::walk || walk_cost < 15.0 * m) {
+          // Twice the expected walk (at least one chunk) before giving up on it; unbounded when forced.
+          int64_t budget = plan == SearchPlan::walk ? INT64_MAX : static_cast<int64_t>(std::max(4096.0, 2 * walk_cost));
+          auto w = walk_index(conn, sort, matches, k, budget);
+          if (!w) return fail(w.error());
+          walked = std::move(*w);
+        }
+      }
+      if (walked) {
+        ids = std::move(*walked);
+      } else {
+        auto top = heap_top(conn,
+                            "SELECT " + key + ", id FROM tickets WHERE id IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)",
+                            {c->match}, sort, k);
+        if (!top) return fail(top.error());
+        ids = std::move(top->ids);
+      }
+    }
+  } else {
+    store::Params params;
+    auto where = where_sql(*c, params);
+    auto top = heap_top(conn, "SELECT " + key + ", id FROM tickets" + where, params, sort, k);
+    if (!top) return fail(top.error());
+    page.count = top->total;
+    ids = std::move(top->ids);
+  }
+  if (offset > 0) ids.erase(ids.begin(), ids.begin() + std::min<std::ptrdiff_t>(offset, static_cast<std::ptrdiff_t>(ids.size())));
   auto ts = tickets_by_ids(conn, ids, p);
   if (!ts) return fail(ts.error());
   // tickets_by_ids orders by id; restore the search order.
@@ -317,12 +478,11 @@ Result<domain::Page<domain::Ticket>> search_tickets(store::Conn& conn, const Sea
 
 Result<domain::Page<domain::Ticket>> export_tickets(store::Conn& conn, const SearchQuery& q, const domain::Principal& p,
                                                     const domain::PageRequest& pr) {
-  auto c = compile(q, p);
+  auto c = compile(conn, q, p);
   if (!c) return fail(c.error());
   std::vector<int64_t> ids;
-  std::string where;
-  for (auto& w : c->where) where += (where.empty() ? " WHERE (" : " AND (") + w + ")";
-  auto params = c->params;
+  store::Params params;
+  auto where = where_sql(*c, params);
   if (pr.after) {
     where += " AND id > ?";
     params.push_back(pr.after->id);

@@ -1,7 +1,8 @@
 #pragma once
 // Zendesk's search syntax: `type:ticket status<solved tags:vip -tags:spam requester:me
-// created>2024-01-01 "printer on fire" refund`, parsed into terms and compiled into
-// parameterized SQL over the tickets table and its full-text index.
+// created>2024-01-01 "printer on fire" refund`, parsed into terms and compiled into one FTS5
+// query over the full-text index (text and filters as facet words, domain/search_facets.hpp)
+// plus parameterized SQL for what is not a word (dates).
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,9 +37,14 @@ struct SearchSort {
   bool desc = true;
 };
 
+// How the best matches are picked when the whole query is in the full-text index: by cost
+// (automatic), or forced, for tests that check both give the same pages.
+enum class SearchPlan { automatic, walk, probe };
+
 // Matching tickets visible to `p`: the total and one slice [offset, offset+limit).
 Result<domain::Page<domain::Ticket>> search_tickets(store::Conn& conn, const SearchQuery& q, const domain::Principal& p,
-                                                    const SearchSort& sort, int64_t offset, int64_t limit);
+                                                    const SearchSort& sort, int64_t offset, int64_t limit,
+                                                    SearchPlan plan = SearchPlan::automatic);
 // Keyset pages by id, for /search/export.
 Result<domain::Page<domain::Ticket>> export_tickets(store::Conn& conn, const SearchQuery& q, const domain::Principal& p,
                                                     const domain::PageRequest& pr);

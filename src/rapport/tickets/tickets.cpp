@@ -10,6 +10,7 @@
 #include <rapport/base/json_input.hpp>
 #include <rapport/base/strings.hpp>
 #include <rapport/base/time.hpp>
+#include <rapport/domain/search_facets.hpp>
 #include <rapport/domain/ticket.hpp>
 #include <rapport/events/event_log.hpp>
 #include <rapport/store/list_query.hpp>
@@ -254,10 +255,13 @@ Status apply_fields(store::Tx& tx, JsonInput& in, Ticket& t, const Principal& ac
   return {};
 }
 
-Status insert_fts(store::Conn& conn, Id id, const std::string& subject, const std::string& body) {
-  auto r = conn.run("INSERT INTO ticket_fts(rowid, subject, body) VALUES (?, ?, ?)", {id, subject, body});
-  if (!r) return fail(r.error());
-  return {};
+// The full-text index is written through Tx::defer (see there why): in order, at the end of the
+// batch, in the same transaction.
+void fts_write(store::Tx& tx, std::string sql, std::vector<store::Param> params) {
+  tx.defer([sql = std::move(sql), params = std::move(params)](store::Conn& conn) -> Status {
+    if (auto r = conn.run(sql, params); !r) return fail(r.error());
+    return {};
+  });
 }
 
 Status write_tags(store::Conn& conn, const Ticket& t) {
@@ -603,7 +607,8 @@ Result<Change> create_ticket(store::Tx& tx, const Json& in, const Principal& act
   if (auto r = conn.run("UPDATE audits SET events = ? WHERE id = ?", {audit.events.dump(), audit.id}); !r)
     return fail(r.error());
   if (auto st = write_tags(conn, t); !st) return fail(st.error());
-  if (auto st = insert_fts(conn, t.id, t.subject, nc->body); !st) return fail(st.error());
+  fts_write(tx, "INSERT INTO ticket_fts(rowid, subject, body, facets) VALUES (?, ?, ?, ?)",
+            {t.id, t.subject, nc->body, domain::facets::of(t)});
   events::Event e{"ticket.created", "ticket", t.id, actor_id(actor), actor.token_id,
                   {{"status", t.status}, {"channel", t.channel}, {"requester_id", t.requester_id},
                    {"group_id", opt(t.group_id)}, {"assignee_id", opt(t.assignee_id)}, {"tags", t.tags},
@@ -716,8 +721,7 @@ Result<Change> update_impl(store::Tx& tx, Id id, const Json& in, const Principal
     if (auto st = link_uploads(conn, nc->uploads, id, c->id, actor); !st) return fail(st.error());
     comment = *c;
     audit.events.push_back(comment_event(*c));
-    if (auto r = conn.run("UPDATE ticket_fts SET body = body || ' ' || ? WHERE rowid = ?", {nc->body, id}); !r)
-      return fail(r.error());
+    fts_write(tx, "UPDATE ticket_fts SET body = body || ' ' || ? WHERE rowid = ?", {nc->body, id});
   }
   for (auto& c : changes) audit.events.push_back(c);
   for (std::size_t i = first_new_event; i < audit.events.size(); ++i) {
@@ -729,8 +733,15 @@ Result<Change> update_impl(store::Tx& tx, Id id, const Json& in, const Principal
   if (changed.contains("tags")) {
     if (auto st = write_tags(conn, t); !st) return fail(st.error());
   }
-  if (changed.contains("subject")) {
-    if (auto r = conn.run("UPDATE ticket_fts SET subject = ? WHERE rowid = ?", {t.subject, id}); !r) return fail(r.error());
+  // One FTS5 update re-indexes the whole row, so the subject and the facets go together.
+  auto facets = domain::facets::of(t);
+  bool facets_changed = facets != domain::facets::of(*current);
+  if (changed.contains("subject") && facets_changed) {
+    fts_write(tx, "UPDATE ticket_fts SET subject = ?, facets = ? WHERE rowid = ?", {t.subject, facets, id});
+  } else if (changed.contains("subject")) {
+    fts_write(tx, "UPDATE ticket_fts SET subject = ? WHERE rowid = ?", {t.subject, id});
+  } else if (facets_changed) {
+    fts_write(tx, "UPDATE ticket_fts SET facets = ? WHERE rowid = ?", {facets, id});
   }
   Json data = {{"changes", changed}, {"audit_id", audit.id}, {"status", t.status}};
   if (comment) {
@@ -777,7 +788,7 @@ Status delete_ticket(store::Tx& tx, Id id, const Principal& actor) {
                              {now, now, now, id});
       !r)
     return fail(r.error());
-  if (auto r = tx.conn().run("DELETE FROM ticket_fts WHERE rowid = ?", {id}); !r) return fail(r.error());
+  fts_write(tx, "DELETE FROM ticket_fts WHERE rowid = ?", {id});
   if (auto r = tx.conn().run("DELETE FROM ticket_tags WHERE ticket_id = ?", {id}); !r) return fail(r.error());
   events::Event e{"ticket.deleted", "ticket", id, actor_id(actor), actor.token_id, {{"status", current->status}}};
   if (auto ev = events::append(tx.conn(), e, now); !ev) return fail(ev.error());
