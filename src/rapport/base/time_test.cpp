@@ -1,5 +1,9 @@
 #include <rapport/base/time.hpp>
 
+#include <random>
+#include <vector>
+
+#include <date/date.h>
 #include <gtest/gtest.h>
 
 namespace rapport {
@@ -65,4 +69,15 @@ TEST_F(OrganizationZone, PeriodBounds) {
 }
 
 }  // namespace
+TEST(Time, Iso8601FormatsEveryInstantAsDateFormatDoes) {
+  std::mt19937_64 rng(7);
+  std::vector<int64_t> instants = {0, -1, 86399, 86400, 951782400 /* 2000-02-29 */, 253402300799 /* 9999-12-31T23:59:59 */,
+                                   253402300800, -62167219200 /* 0000-01-01 */, -62167219201};
+  for (int i = 0; i < 2000; ++i) instants.push_back(static_cast<int64_t>(rng() % 8'000'000'000) - 1'000'000'000);
+  for (auto t : instants) {
+    auto want = date::format("%FT%TZ", date::sys_seconds{std::chrono::seconds{t}});
+    EXPECT_EQ(iso8601(t), want) << t;
+  }
+}
+
 }  // namespace rapport

@@ -508,6 +508,13 @@ void Api::decorate(const CtxPtr& c, Response& res) {
 
 void Api::reply_json(const CtxPtr& c, unsigned status, const Json& body) { reply(c, json_response(status, body)); }
 
+void Api::reply_json_text(const CtxPtr& c, unsigned status, std::string body) {
+  Response res{static_cast<bhttp::status>(status), 11};
+  res.set(bhttp::field::content_type, "application/json; charset=utf-8");
+  res.body() = std::move(body);
+  reply(c, std::move(res));
+}
+
 void Api::reply_error(const CtxPtr& c, const Error& e) {
   if (e.code == ErrorCode::internal || e.code == ErrorCode::unavailable)
     spdlog::error("request_id={} event=request_failed code={} error=\"{}\"", c->request_id, static_cast<int>(e.code),

@@ -140,6 +140,8 @@ class Api {
   // same headers, log line and metrics as a reply. Null if the server cannot stream.
   std::shared_ptr<StreamSink> stream(const CtxPtr& c, Response head);
   void reply_json(const CtxPtr& c, unsigned status, const Json& body);
+  // `body` is JSON text already (application/json).
+  void reply_json_text(const CtxPtr& c, unsigned status, std::string body);
   void reply_error(const CtxPtr& c, const Error& e);
   // Runs `job` on the writer; when it is durable, `done` builds the response on an I/O thread.
   void write(const CtxPtr& c, store::Writer::Job job, std::function<void(Status)> done);

@@ -1,5 +1,6 @@
 #include <rapport/http/codec.hpp>
 
+#include <rapport/base/strings.hpp>
 #include <rapport/base/time.hpp>
 
 namespace rapport::http {
@@ -58,6 +59,122 @@ Json to_json(const domain::Ticket& t, const std::string& base) {
       {"allow_attachments", true},
       {"from_messaging_channel", false},
   };
+}
+
+namespace {
+// The writer below produces exactly the bytes of to_json(t).dump() as json_response sends them:
+// keys in std::map order, nlohmann's escaping, invalid UTF-8 replaced. codec_test compares the two.
+void put_string(std::string& out, std::string_view s) {
+  if (!valid_utf8(s)) {
+    out += Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace);
+    return;
+  }
+  static constexpr char k_hex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out.push_back(k_hex[c >> 4]);
+          out.push_back(k_hex[c & 15]);
+        } else {
+          out.push_back(ch);
+        }
+    }
+  }
+  out.push_back('"');
+}
+void put_json(std::string& out, const Json& j) { out += j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+template <typename T>
+void put_opt(std::string& out, const std::optional<T>& v) {
+  if (!v) out += "null";
+  else if constexpr (std::is_same_v<T, std::string>) put_string(out, *v);
+  else out += std::to_string(*v);
+}
+void put_time(std::string& out, const std::optional<int64_t>& v) {
+  if (v) put_string(out, iso8601(*v));
+  else out += "null";
+}
+}  // namespace
+
+void write_json(std::string& out, const domain::Ticket& t, const std::string& base) {
+  // Keys in the order std::map gives them (byte order), as nlohmann would.
+  out += "{\"allow_attachments\":true,\"allow_channelback\":false,\"assignee_id\":";
+  put_opt(out, t.assignee_id);
+  out += ",\"brand_id\":null,\"collaborator_ids\":";
+  put_json(out, t.collaborator_ids);
+  out += ",\"created_at\":";
+  put_string(out, iso8601(t.created_at));
+  out += ",\"custom_fields\":";
+  const std::string custom = t.custom_fields.dump(-1, ' ', false, Json::error_handler_t::replace);
+  out += custom;
+  out += ",\"description\":";
+  put_string(out, t.description);
+  out += ",\"due_at\":";
+  put_time(out, t.due_at);
+  out += ",\"email_cc_ids\":";
+  put_json(out, t.email_cc_ids);
+  out += ",\"external_id\":";
+  put_opt(out, t.external_id);
+  out += ",\"fields\":";
+  out += custom;
+  out += ",\"follower_ids\":";
+  put_json(out, t.follower_ids);
+  out += ",\"followup_ids\":[],\"forum_topic_id\":null,\"from_messaging_channel\":false,\"generated_timestamp\":";
+  out += std::to_string(t.generated_ts);
+  out += ",\"group_id\":";
+  put_opt(out, t.group_id);
+  out += ",\"has_incidents\":false,\"id\":";
+  out += std::to_string(t.id);
+  out += ",\"is_public\":";
+  out += t.is_public ? "true" : "false";
+  out += ",\"organization_id\":";
+  put_opt(out, t.organization_id);
+  out += ",\"priority\":";
+  put_opt(out, t.priority);
+  out += ",\"problem_id\":";
+  put_opt(out, t.problem_id);
+  out += ",\"raw_subject\":";
+  put_string(out, t.subject);
+  out += ",\"recipient\":";
+  put_opt(out, t.recipient);
+  out += ",\"requester_id\":";
+  out += std::to_string(t.requester_id);
+  out += ",\"satisfaction_rating\":";
+  if (t.satisfaction_score) {
+    put_json(out, {{"id", opt(t.satisfaction_id)}, {"score", *t.satisfaction_score}, {"comment", opt(t.satisfaction_comment)}});
+  } else {
+    out += "null";
+  }
+  out += ",\"sharing_agreement_ids\":[],\"status\":";
+  put_string(out, t.deleted_at ? std::string_view("deleted") : std::string_view(t.status));
+  out += ",\"subject\":";
+  put_string(out, t.subject);
+  out += ",\"submitter_id\":";
+  out += std::to_string(t.submitter_id);
+  out += ",\"tags\":";
+  put_json(out, t.tags);
+  out += ",\"ticket_form_id\":null,\"type\":";
+  put_opt(out, t.type);
+  out += ",\"updated_at\":";
+  put_string(out, iso8601(t.updated_at));
+  out += ",\"url\":";
+  put_string(out, base + "/api/v2/tickets/" + std::to_string(t.id) + ".json");
+  out += ",\"via\":{\"channel\":";
+  put_string(out, t.channel);
+  out += ",\"source\":";
+  if (t.via_source.empty()) out += "{\"from\":{},\"rel\":null,\"to\":{}}";
+  else put_json(out, t.via_source);
+  out += "}}";
 }
 
 Json to_json(const domain::User& u, const std::string& base) {

@@ -48,6 +48,37 @@ void reply_page(const CtxPtr& c, const std::string& key, const domain::Page<T>& 
   c->api.reply_json(c, 200, cursor_envelope(*c, key, std::move(items), pr, first, last, page.has_more));
 }
 
+// Replies with `envelope`, its top-level array `key` replaced by `items`, JSON text already
+// written (codec's write_json): the envelope is small, the items are most of the bytes.
+inline void reply_spliced(const CtxPtr& c, unsigned status, Json envelope, const std::string& key, std::string_view items) {
+  envelope[key] = Json::array();
+  std::string body = envelope.dump(-1, ' ', false, Json::error_handler_t::replace);
+  // Only a key can be this text: inside a string value the quotes would be escaped.
+  const std::string marker = "\"" + key + "\":[]";
+  auto at = body.find(marker);
+  body.replace(at + marker.size() - 2, 2, items);
+  c->api.reply_json_text(c, status, std::move(body));
+}
+
+// reply_page for records with a JSON text writer: the same bytes, without building the items.
+template <typename T>
+void reply_page_written(const CtxPtr& c, const std::string& key, const domain::Page<T>& page,
+                        const domain::PageRequest& pr, const std::function<void(std::string&, const T&)>& write) {
+  std::string items = "[";
+  for (std::size_t i = 0; i < page.items.size(); ++i) {
+    if (i) items.push_back(',');
+    write(items, page.items[i]);
+  }
+  items.push_back(']');
+  if (!pr.cursor) return reply_spliced(c, 200, offset_envelope(*c, key, Json::array(), pr, page.count), key, items);
+  std::optional<domain::Cursor> first, last;
+  if (!page.items.empty()) {
+    first = domain::Cursor{sort_key(page.items.front(), pr.sort_by), page.items.front().id};
+    last = domain::Cursor{sort_key(page.items.back(), pr.sort_by), page.items.back().id};
+  }
+  reply_spliced(c, 200, cursor_envelope(*c, key, Json::array(), pr, first, last, page.has_more), key, items);
+}
+
 // Parses "1,2,3" (at most 100 ids).
 inline Result<std::vector<int64_t>> id_list(const Ctx& c, const std::string& key = "ids") {
   std::vector<int64_t> ids;

@@ -37,7 +37,8 @@ void list(const CtxPtr& c, tickets::TicketFilter f) {
         return j;
       });
     }
-    reply_page<domain::Ticket>(c, "tickets", *page, *pr, [&](const domain::Ticket& t) { return to_json(t, c->base); });
+    reply_page_written<domain::Ticket>(c, "tickets", *page, *pr,
+                                       [&](std::string& out, const domain::Ticket& t) { write_json(out, t, c->base); });
   });
 }
 
@@ -47,10 +48,14 @@ void show(const CtxPtr& c) {
   with_read(c, [&](store::Conn& conn) {
     auto t = tickets::get_ticket(conn, *id, c->who);
     if (!t) return c->api.reply_error(c, t.error());
-    Json one = Json::array({to_json(*t, c->base)});
-    if (wants_slas(*c)) {
-      if (auto st = add_slas(conn, one); !st) return c->api.reply_error(c, st.error());
+    if (!wants_slas(*c)) {
+      std::string body = "{\"ticket\":";
+      write_json(body, *t, c->base);
+      body.push_back('}');
+      return c->api.reply_json_text(c, 200, std::move(body));
     }
+    Json one = Json::array({to_json(*t, c->base)});
+    if (auto st = add_slas(conn, one); !st) return c->api.reply_error(c, st.error());
     c->api.reply_json(c, 200, {{"ticket", one[0]}});
   });
 }
