@@ -20,6 +20,7 @@ import { formatDate, h, replaceChildren, timeAgo, uid } from './dom';
 import { activeMacros, previewMacro } from './rules_api';
 import { recordSuggestion, ticketSuggestions, type Article } from './knowledge_api';
 import { originalUrl } from './email_api';
+import { emailBody, emailHtmlState, tooLargeNote } from './email_view';
 import type { RouteContext } from './router';
 import { slaPanel } from './sla';
 import { watchPresence, type PresenceWatch } from './presence';
@@ -376,8 +377,13 @@ function conversationList(ticketId: number, comments: Comment[], users: Map<numb
           internal ? h('span', { class: 'internal-label', testid: 'comment-internal-label' }, 'Internal note') : null,
           h('span', { class: 'muted when' }, timeAgo(c.created_at)),
         ),
-        // Rendered as text (CSS keeps line breaks): html_body is never inserted as markup.
-        h('div', { class: 'comment-body', testid: 'comment-body' }, text),
+        // An email's own HTML (sanitized by the server) is shown in a sandboxed frame
+        // (email_view.ts); everything else as text (CSS keeps line breaks): html_body is never
+        // inserted into this page as markup.
+        emailHtmlState(c) === 'sanitized'
+          ? emailBody(ticketId, c)
+          : h('div', { class: 'comment-body', testid: 'comment-body' }, text),
+        emailHtmlState(c) === 'too_large' ? tooLargeNote() : null,
         ...deliveries.filter((d) => d.comment_id === c.id).map(deliveryStatus),
         commentExtras(ticketId, c),
       );

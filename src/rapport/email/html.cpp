@@ -339,4 +339,12 @@ std::string resolve_inline_images(std::string_view safe_html, const std::map<std
   return out;
 }
 
+std::string with_remote_images(std::string_view safe_html) {
+  std::string out(safe_html);
+  constexpr std::string_view k_from = "<img data-remote-src=\"", k_to = "<img src=\"";
+  for (auto i = out.find(k_from); i != std::string::npos; i = out.find(k_from, i + k_to.size()))
+    out.replace(i, k_from.size(), k_to);
+  return out;
+}
+
 }  // namespace rapport::email

@@ -61,4 +61,8 @@ Result<SafeHtml> sanitize_email_html(std::string_view html, std::size_t max_byte
 // is unknown is left pointing at `cid:` (it shows nothing and loads nothing).
 std::string resolve_inline_images(std::string_view safe_html, const std::map<std::string, std::string>& urls);
 
+// Sanitized HTML with its remote images given their `src` back (each `<img data-remote-src="X"`
+// as sanitize_html writes it becomes `<img src="X"`): what "show remote images" shows.
+std::string with_remote_images(std::string_view safe_html);
+
 }  // namespace rapport::email
