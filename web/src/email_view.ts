@@ -52,7 +52,7 @@ function emailFrame(ticketId: number, commentId: number, remote: boolean): HTMLI
 
 /** The body of an email comment whose HTML the server sanitized. */
 export function emailBody(ticketId: number, c: Comment): HTMLElement {
-  const remoteCount = ((c.html_body ?? '').match(/data-remote-src=/g) ?? []).length;
+  const remoteCount = ((c.html_body ?? '').match(/<img data-remote-src=/g) ?? []).length;
   const frame = emailFrame(ticketId, c.id, false);
   const bar = remoteCount
     ? h(

@@ -237,3 +237,10 @@ TEST(EmailHtml, ResolvesInlineImagesToAttachmentUrls) {
   auto odd = clean("<img src='cid:a\"b<c'>");
   EXPECT_EQ(resolve_inline_images(odd, {{"a\"b<c", "u\"v"}}), "<img src=\"u&quot;v\">");
 }
+
+TEST(EmailHtml, RemoteImagesLoadOnlyWhenAskedFor) {
+  auto safe = clean("<p><img src=\"https://cdn.example/a.png\" alt=\"a\"><img src=\"cid:x\"></p><p>data-remote-src=\"t\"</p>");
+  EXPECT_EQ(with_remote_images(safe),
+            "<p><img src=\"https://cdn.example/a.png\" alt=\"a\"><img src=\"cid:x\"></p><p>data-remote-src=\"t\"</p>");
+  EXPECT_EQ(safe.find("<img src=\"https://"), std::string::npos);  // before asking: no src
+}
