@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <array>
 #include <memory>
+#include <optional>
 #include <regex>
+#include <vector>
 
 #include <rapport/base/strings.hpp>
 #include <rapport/email/mime.hpp>
