@@ -15,5 +15,7 @@ pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
 pkg_check_modules(GMIME REQUIRED IMPORTED_TARGET gmime-3.0)
 find_package(CURL REQUIRED)
+# Email HTML is parsed with libxml2's HTML parser before the sanitizer's allow-list walk (email/html).
+pkg_check_modules(LIBXML2 REQUIRED IMPORTED_TARGET libxml-2.0)
 # Knowledge-base articles are Markdown rendered with GitHub's CommonMark (tables, autolinks).
 pkg_check_modules(CMARK_GFM REQUIRED IMPORTED_TARGET libcmark-gfm)

@@ -161,6 +161,8 @@ describe('contact triage', { timeout: 120_000 }, () => {
     assert.notEqual(cs[1].author_id, cara.id);
     assert.deepEqual(await ruleSources(t.id), [['triage_category', 'Password resets']]);
     assert.equal((await mail(t.id, 'agent_reply')).length, 1, 'the answer is mailed like a reply');
+    assert.equal(await sql(`SELECT auto_submitted || headers FROM outbox WHERE ticket_id = ${t.id} AND kind = 'agent_reply'`),
+      '1{"Auto-Submitted":"auto-replied"}', 'as automatic mail');
 
     const report = (await api.get(`${HC}/deflection_report.json`, { expect: 200 })).body.deflection_report;
     assert.equal(report.triage.auto_answered, 1);
@@ -225,8 +227,9 @@ describe('contact triage', { timeout: 120_000 }, () => {
     assert.match((await comments(t.id, as.cara))[1].body, /last purchase/);
     await api.put(`/api/v2/tickets/${t.id}.json`, { ticket: { comment: { body: 'Thanks, we locked the account.', public: true } } }, { expect: 200 });
     const sent = await mail(t.id, 'agent_reply');
-    assert.equal(sent.length, 1, 'replies after the confirmation are mailed');
-    assert.match(sent[0], /locked the account/);
+    assert.equal(sent.length, 2, 'the held reply is mailed at the confirmation, later replies as they come');
+    assert.match(sent[0], /last purchase/);
+    assert.match(sent[1], /locked the account/);
   });
 
   test('the report counts contacts per category and outcome; leads read it, agents may not', async () => {

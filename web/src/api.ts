@@ -53,6 +53,8 @@ export interface Comment {
   public: boolean;
   created_at: string;
   via?: { channel?: string } | null;
+  /** metadata.email.html: "sanitized" when html_body is the email's own HTML, made safe. */
+  metadata?: { email?: { html?: string } } | null;
   attachments?: Array<{ id: number; file_name: string; content_url: string; content_type: string; size: number; inline: boolean }>;
 }
 

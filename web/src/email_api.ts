@@ -70,3 +70,8 @@ export function testMailbox(id: number): Promise<ConnectionTest> {
 export function originalUrl(ticketId: number, commentId: number): string {
   return `/api/v2/tickets/${ticketId}/comments/${commentId}/original?format=text`;
 }
+
+/** The sanitized HTML of an email comment as a framable document (remote images only on request). */
+export function emailHtmlUrl(ticketId: number, commentId: number, remoteImages = false): string {
+  return `/api/v2/tickets/${ticketId}/comments/${commentId}/html${remoteImages ? '?remote_images=1' : ''}`;
+}

@@ -4,6 +4,7 @@
 
 #include <rapport/base/crypto.hpp>
 #include <rapport/base/strings.hpp>
+#include <rapport/email/html.hpp>
 #include <rapport/tickets/tickets.hpp>
 
 namespace rapport::email {
@@ -105,6 +106,23 @@ ServeAs serve_as(std::string_view stored) {
     if (ct.find(bad) != std::string::npos) return {"application/octet-stream", false};
   if (ct.rfind("text/", 0) == 0) return {"text/plain; charset=utf-8", false};
   return {ct.empty() ? "application/octet-stream" : ct, false};
+}
+
+Result<std::string> email_comment_html(store::Conn& conn, int64_t ticket_id, int64_t comment_id) {
+  std::optional<std::pair<std::string, std::string>> row;
+  auto st = conn.each("SELECT html_body, metadata FROM comments WHERE id = ? AND ticket_id = ?", {comment_id, ticket_id},
+                      [&](const store::Row& r) { row.emplace(r.text(0), r.text(1)); });
+  if (!st) return fail(st.error());
+  if (!row) return fail(Error::not_found());
+  auto md = Json::parse(row->second, nullptr, false);
+  if (!md.is_object() || !md.contains("email") || !md["email"].is_object() || md["email"].value("html", "") != "sanitized")
+    return fail(Error::not_found("This comment has no email HTML"));
+  auto files = attachments_for_comments(conn, {comment_id});
+  if (!files) return fail(files.error());
+  std::map<std::string, std::string> urls;
+  for (const auto& a : (*files)[comment_id])
+    if (!a.content_id.empty()) urls[a.content_id] = "/api/v2/attachments/" + std::to_string(a.id) + "/content";
+  return resolve_inline_images(row->first, urls);
 }
 
 }  // namespace rapport::email

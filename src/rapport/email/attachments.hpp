@@ -39,6 +39,11 @@ Result<std::map<int64_t, std::vector<StoredAttachment>>> attachments_for_comment
 // One attachment, if `p` may see it (not_found otherwise, so existence does not leak).
 Result<StoredAttachment> get_attachment(store::Conn& conn, int64_t id, const domain::Principal& p);
 
+// The sanitized HTML of email comment `comment_id` on ticket `ticket_id` (metadata.email.html is
+// "sanitized"), its inline images pointing at their attachments (`/api/v2/attachments/{id}/content`,
+// relative). not_found for any other comment. The caller checks the ticket's visibility.
+Result<std::string> email_comment_html(store::Conn& conn, int64_t ticket_id, int64_t comment_id);
+
 // How a stored file may be served. Only a short list of raster image types is shown inline;
 // everything else is a download, and anything a browser could run (HTML, SVG, XML, scripts) is
 // served as application/octet-stream.

@@ -7,6 +7,7 @@
 #include <rapport/base/strings.hpp>
 #include <rapport/base/time.hpp>
 #include <rapport/email/attachments.hpp>
+#include <rapport/email/html.hpp>
 #include <rapport/email/reply.hpp>
 #include <rapport/events/event_log.hpp>
 #include <rapport/tickets/tickets.hpp>
@@ -71,6 +72,24 @@ std::string comment_body(const ParsedMessage& m) {
   return body;
 }
 
+// The HTML shown for an email comment: the sender's HTML, sanitized (email/html.hpp), with the
+// quoted history folded. `state` goes into the comment's metadata.email.html: "sanitized", or
+// "too_large" when the HTML is over the limit and the comment is shown as its text, or empty for
+// mail without HTML.
+struct CommentHtml {
+  std::optional<std::string> html;
+  std::string state;
+};
+
+CommentHtml comment_html(const ParsedMessage& m) {
+  if (trim(m.html).empty()) return {};
+  auto safe = sanitize_email_html(m.html);
+  // The sanitized form must also fit the comment's own html_body limit (escaping can grow it).
+  if (!safe || safe->html.size() > (1u << 20) - 1024) return {std::nullopt, "too_large"};
+  if (trim(safe->html).empty()) return {};
+  return {std::move(safe->html), "sanitized"};
+}
+
 struct Work {
   store::Tx& tx;
   const ParsedMessage& m;
@@ -80,8 +99,16 @@ struct Work {
   int64_t now = now_epoch();
   std::string from_key;  // sender, lower-cased
   IngestResult result;
+  CommentHtml html = comment_html(m);
 
   store::Conn& conn() { return tx.conn(); }
+
+  // The comment as create_ticket and update_ticket read it.
+  Json comment(int64_t sender_id) const {
+    Json c = {{"body", comment_body(m)}, {"author_id", sender_id}, {"public", true}};
+    if (html.html) c["html_body"] = *html.html;
+    return c;
+  }
 
   // Records the message in the threading index (and the raw bytes once in `blobs`).
   Status record(const std::string& outcome, std::optional<int64_t> ticket_id, std::optional<int64_t> comment_id) {
@@ -149,6 +176,7 @@ struct Work {
                   {"to", Json::array()}, {"cc", Json::array()}};
     for (const auto& a : m.to) email["to"].push_back(a.email);
     for (const auto& a : m.cc) email["cc"].push_back(a.email);
+    if (!html.state.empty()) email["html"] = html.state;
     Json md = {{"email", email}};
     if (result.auto_submitted) md["auto_submitted"] = true;
     if (result.rate_limited) md["rate_limited"] = true;
@@ -175,7 +203,7 @@ struct Work {
     auto collab = collaborators(sender_id);
     if (!collab) return fail(collab.error());
     Json in = {{"subject", m.subject},
-               {"comment", {{"body", comment_body(m)}, {"author_id", sender_id}, {"public", true}}},
+               {"comment", comment(sender_id)},
                {"requester_id", sender_id},
                {"tags", flag_tags()},
                {"collaborator_ids", ids_json(*collab)},
@@ -204,7 +232,7 @@ struct Work {
   Status comment_on(const domain::Ticket& t, int64_t sender_id) {
     auto collab = collaborators(sender_id);
     if (!collab) return fail(collab.error());
-    Json in = {{"comment", {{"body", comment_body(m)}, {"author_id", sender_id}, {"public", true}}}};
+    Json in = {{"comment", comment(sender_id)}};
     auto tags = flag_tags();
     if (!tags.empty()) in["additional_tags"] = tags;
     // New CCs join the ticket's collaborators (the requester is never one).

@@ -1,4 +1,5 @@
 #include <rapport/email/attachments.hpp>
+#include <rapport/email/html.hpp>
 #include <rapport/email/reply.hpp>
 #include <rapport/email/testing.hpp>
 
@@ -291,4 +292,44 @@ TEST(Reply, CutsHtmlQuoteContainers) {
   EXPECT_EQ(strip_quoted_html("<p>New</p><blockquote type=\"cite\">old</blockquote>"), "<p>New</p>");
   EXPECT_EQ(strip_quoted_html("<p>New</p><hr><div id=\"divRplyFwdMsg\">From: x</div>old"), "<p>New</p><hr>");
   EXPECT_EQ(html_to_plain(strip_quoted_html("<p>New</p><div class=\"gmail_quote\">On Mon wrote:</div>")), "New");
+}
+
+TEST_F(EmailTest, AnHtmlMessageKeepsItsFormattingSanitizedAndItsTextForSearch) {
+  std::string raw =
+      "From: Ann <ann@example.com>\r\nTo: support@help.example\r\nSubject: Formatted\r\nMessage-ID: <html.1@example.com>\r\n"
+      "MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=\"alt\"\r\n\r\n"
+      "--alt\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe lamp is broken.\r\n"
+      "--alt\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+      "<html><head><style>p{position:fixed}</style></head><body><p>The <b>lamp</b> is broken.</p>"
+      "<script>alert(1)</script><img src=\"https://tracker.example/p.gif\" onerror=\"alert(2)\">"
+      "<div class=\"gmail_quote\">On Mon, Support wrote:<blockquote>old</blockquote></div></body></html>\r\n"
+      "--alt--\r\n";
+  auto r = received(raw);
+  ASSERT_TRUE(r.ticket_id);
+  auto c = comments(*r.ticket_id).front();
+  EXPECT_EQ(c.body, "The lamp is broken.");  // the text, for search and plain_body
+  EXPECT_EQ(c.html_body,
+            "<p>The <b>lamp</b> is broken.</p><img data-remote-src=\"https://tracker.example/p.gif\">"
+            "<details data-quoted><summary>Show quoted text</summary><div>On Mon, Support wrote:<blockquote>old</blockquote>"
+            "</div></details>");
+  EXPECT_EQ(c.metadata["email"]["html"], "sanitized");
+}
+
+TEST_F(EmailTest, HtmlOverTheLimitIsShownAsTextWithTheReasonRecorded) {
+  std::string big = "<p>" + std::string(k_max_email_html, 'x') + "</p>";
+  std::string raw = "From: ann@example.com\r\nTo: support@help.example\r\nSubject: Big\r\nMessage-ID: <big.1@example.com>\r\n"
+                    "MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Short words first.</p>" + big + "\r\n";
+  auto r = received(raw);
+  ASSERT_TRUE(r.ticket_id);
+  auto c = comments(*r.ticket_id).front();
+  EXPECT_EQ(c.metadata["email"]["html"], "too_large");
+  EXPECT_EQ(c.html_body.find("<p>Short words first.</p><p>xxx"), std::string::npos);  // not the sender's HTML
+  EXPECT_EQ(c.html_body.rfind("<div class=\"zd-comment\" dir=\"auto\"><p>Short words first.", 0), 0u);  // its text
+}
+
+TEST_F(EmailTest, PlainTextMailHasNoHtmlState) {
+  auto r = received(mail("ann@example.com", "Plain", "Just <b>text</b>", "plain.1@example.com"));
+  auto c = comments(*r.ticket_id).front();
+  EXPECT_FALSE(c.metadata["email"].contains("html"));
+  EXPECT_EQ(c.html_body, "<div class=\"zd-comment\" dir=\"auto\"><p>Just &lt;b&gt;text&lt;/b&gt;</p></div>");
 }

@@ -388,13 +388,24 @@ Status queue_agent_reply(store::Tx& tx, const domain::Ticket& t, const domain::C
   std::optional<std::string> in_reply_to;
   if (!thread.empty()) in_reply_to = thread.back();
 
+  // A reply a business rule wrote (a trigger's or automation's comment, a triage category's
+  // self-service answer: via.channel "rule") is automatic mail (RFC 3834): marked Auto-Submitted,
+  // and held back from bouncing addresses and automatic senders like every automatic kind.
+  // "auto-replied" answers the customer's message; a time-based automation's is "auto-generated".
+  std::optional<std::string> automatic;
+  if (c.via.is_object() && c.via.value("channel", "") == "rule") {
+    std::string rel = c.via.contains("source") && c.via["source"].is_object() ? c.via["source"].value("rel", "") : "";
+    automatic = rel == "automation" ? "auto-generated" : "auto-replied";
+  }
+  Json headers = automatic ? Json{{"Auto-Submitted", *automatic}} : Json::object();
+
   auto message_id = new_message_id(cfg.domain);
   auto ins = conn.run(
-      "INSERT INTO outbox(kind, to_address, subject, body_text, body_html, ticket_id, comment_id, from_address, message_id, "
-      "in_reply_to, refs, cc, auto_submitted, next_attempt_at, created_at, queued_at) "
-      "VALUES ('agent_reply', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
-      {trim(**to), reply_subject(t.subject, t.id), c.body, c.html_body, t.id, c.id, from, message_id, in_reply_to, refs,
-       cc.dump(), now, now, now});
+      "INSERT INTO outbox(kind, to_address, subject, body_text, body_html, headers, ticket_id, comment_id, from_address, "
+      "message_id, in_reply_to, refs, cc, auto_submitted, next_attempt_at, created_at, queued_at) "
+      "VALUES ('agent_reply', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      {trim(**to), reply_subject(t.subject, t.id), c.body, c.html_body, headers.dump(), t.id, c.id, from, message_id,
+       in_reply_to, refs, cc.dump(), automatic.has_value(), now, now, now});
   if (!ins) return fail(ins.error());
   int64_t outbox_id = conn.last_insert_id();
   // The comment's attachments go with it.

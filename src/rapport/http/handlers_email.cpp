@@ -1,6 +1,7 @@
 // The email channel's intake side: the inbound endpoint for providers that post raw mail, a
 // comment's original message, and attachments (metadata and content, served with safe headers).
 #include <rapport/email/attachments.hpp>
+#include <rapport/email/html.hpp>
 #include <rapport/email/intake.hpp>
 #include <rapport/email/mailboxes.hpp>
 #include <rapport/email/mime.hpp>
@@ -148,6 +149,43 @@ void original(const CtxPtr& c) {
       res.body() = std::move(o->data);
     }
     res.set("Content-Security-Policy", "default-src 'none'; sandbox");
+    c->api.reply(c, std::move(res));
+  });
+}
+
+// GET /api/v2/tickets/{id}/comments/{comment_id}/html: an email comment's sanitized HTML as a
+// document for the ticket view's frame (web/src/email_view.ts), under its own policy: no script,
+// nothing loaded but this server's images (and, with ?remote_images=1, the remote ones the reader
+// asked for), sandboxed even when opened on its own, framable by our own pages only. Agents only.
+// A document of its own rather than an <iframe srcdoc>: a srcdoc frame inherits the page's policy,
+// which forbids the inline styles email formatting is made of.
+void comment_html(const CtxPtr& c) {
+  if (!c->who.is_staff()) return c->api.reply_error(c, Error::forbidden());
+  auto id = c->id_arg(0), cid = c->id_arg(1);
+  if (!id || !cid) return c->api.reply_error(c, Error::not_found());
+  bool remote = c->param("remote_images") == std::optional<std::string>("1");
+  with_read(c, [&](store::Conn& conn) {
+    if (auto t = tickets::get_ticket(conn, *id, c->who); !t) return c->api.reply_error(c, t.error());
+    auto html = email::email_comment_html(conn, *id, *cid);
+    if (!html) return c->api.reply_error(c, html.error());
+    static const std::string k_style =
+        "html,body{margin:0;padding:0}body{font:14px/1.5 system-ui,-apple-system,'Segoe UI',sans-serif;"
+        "color:#1d2329;overflow-wrap:anywhere}img{max-width:100%;height:auto}table{border-collapse:collapse;"
+        "max-width:100%}blockquote{margin:.5em 0 .5em .5em;padding-left:.75em;border-left:3px solid #d8dce1;"
+        "color:#5c6670}details[data-quoted]{margin-top:.75em}details[data-quoted]>summary{cursor:pointer;"
+        "color:#5c6670;font-size:13px}a{color:#1f73b7}";
+    Response res{bhttp::status::ok, 11};
+    res.set(bhttp::field::content_type, "text/html; charset=utf-8");
+    res.set(bhttp::field::cache_control, "private, no-store");
+    res.set("Referrer-Policy", "no-referrer");
+    res.set("X-Frame-Options", "SAMEORIGIN");
+    res.set("Content-Security-Policy", std::string("default-src 'none'; img-src 'self' data:") +
+                                           (remote ? " https: http:" : "") +
+                                           "; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+                                           "frame-ancestors 'self'; sandbox allow-same-origin allow-popups "
+                                           "allow-popups-to-escape-sandbox");
+    res.body() = "<!doctype html><html><head><meta charset=\"utf-8\"><style>" + k_style + "</style></head><body>" +
+                 (remote ? email::with_remote_images(*html) : *html) + "</body></html>";
     c->api.reply(c, std::move(res));
   });
 }
@@ -300,6 +338,7 @@ void register_email_routes(Api& api) {
   // Optional: a mailbox's integration token is checked by the handler (see inbound).
   api.add("POST", "/api/v2/channels/email/inbound", AuthMode::optional, inbound);
   api.add("GET", "/api/v2/tickets/{}/comments/{}/original", R, original);
+  api.add("GET", "/api/v2/tickets/{}/comments/{}/html", R, comment_html);
   api.add("GET", "/api/v2/attachments/{}", R, attachment_show);
   api.add("GET", "/api/v2/attachments/{}/content", R, attachment_content);
 }

@@ -1,5 +1,6 @@
 #include <rapport/accounts/users.hpp>
 #include <rapport/email/attachments.hpp>
+#include <rapport/email/html.hpp>
 #include <rapport/http/handler_util.hpp>
 #include <rapport/http/sla_json.hpp>
 #include <rapport/tickets/tickets.hpp>
@@ -171,6 +172,14 @@ void job_status(const CtxPtr& c) {
   });
 }
 
+// metadata.email.html of an email comment: "sanitized" (html_body is the sender's HTML, made safe
+// by email/html), "too_large" (shown as text), or empty.
+std::string email_html(const domain::Comment& x) {
+  if (!x.metadata.is_object() || !x.metadata.contains("email") || !x.metadata["email"].is_object()) return {};
+  const auto& v = x.metadata["email"];
+  return v.contains("html") && v["html"].is_string() ? v["html"].get<std::string>() : std::string();
+}
+
 void comments(const CtxPtr& c) {
   auto id = c->id_arg(0);
   if (!id) return c->api.reply_error(c, Error::not_found());
@@ -201,8 +210,16 @@ void comments(const CtxPtr& c) {
     if (!files) return c->api.reply_error(c, files.error());
     reply_page<domain::Comment>(c, "comments", *page, *pr, [&](const domain::Comment& x) {
       auto j = to_json(x);
-      if (auto it = files->find(x.id); it != files->end() && !(redact && x.author_id != c->who.user_id))
-        for (const auto& a : it->second) j["attachments"].push_back(to_json(a, c->base));
+      if (auto it = files->find(x.id); it != files->end() && !(redact && x.author_id != c->who.user_id)) {
+        std::map<std::string, std::string> inline_images;  // Content-ID -> content_url
+        for (const auto& a : it->second) {
+          j["attachments"].push_back(to_json(a, c->base));
+          if (!a.content_id.empty()) inline_images[a.content_id] = j["attachments"].back()["content_url"];
+        }
+        // An email's inline images (`cid:` in its sanitized HTML) point at their attachments.
+        if (!inline_images.empty() && email_html(x) == "sanitized")
+          j["html_body"] = email::resolve_inline_images(x.html_body, inline_images);
+      }
       return j;
     });
   });

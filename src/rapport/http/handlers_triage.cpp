@@ -129,7 +129,8 @@ Response page(unsigned status, const std::string& title, const std::string& body
                html_escape(title) +
                "</title><style>body{font-family:system-ui,sans-serif;max-width:560px;margin:48px auto;padding:0 16px;"
                "color:#1d2330}button{background:#1f3a93;color:#fff;border:0;border-radius:8px;padding:10px 18px;"
-               "font-size:16px}</style></head><body><main>" +
+               "font-size:16px}.msg{border-top:1px solid #d8dce1;padding:8px 0}.msg h3{font-size:15px;margin:0}"
+               ".msg time{color:#5c6670;font-weight:400;font-size:13px}.msg p{white-space:pre-wrap;margin:4px 0 0}</style></head><body><main>" +
                body + "</main></body></html>";
   return res;
 }
@@ -170,15 +171,25 @@ void verify_submit(const CtxPtr& c, bool html) {
       [c, out, html](Status st) {
         if (!html) {
           if (!st) return c->api.reply_error(c, st.error());
-          return c->api.reply_json(c, 200, {{"verification", verification_json(*out)}});
+          auto j = verification_json(*out);
+          j["replies_released"] = out->replies_released;
+          return c->api.reply_json(c, 200, {{"verification", j}});
         }
         if (!st) {
           unsigned code = st.error().code == ErrorCode::not_found ? 404 : st.error().code == ErrorCode::conflict ? 409 : 400;
           return c->api.reply(c, page(code, "Not confirmed", "<p>" + html_escape(problem_text(st.error())) + "</p>"));
         }
+        // The conversation so far, public comments only and as text (escaped), so the requester
+        // reads what was held back right here; the held replies are on their way by email too.
+        std::string thread;
+        for (const auto& m : out->conversation)
+          thread += "<article class=\"msg\" data-testid=\"message\"><h3>" + html_escape(m.author.empty() ? "Support" : m.author) +
+                    " <time>" + html_escape(iso8601(m.created_at)) + "</time></h3><p>" + html_escape(m.body) + "</p></article>";
         c->api.reply(c, page(200, "Thank you",
                              "<p data-testid=\"verified\">Thank you, your address is confirmed. Our replies about \"" +
-                                 html_escape(out->subject) + "\" will now reach you.</p>"));
+                                 html_escape(out->subject) + "\" will now reach you.</p>" +
+                                 (thread.empty() ? "" : "<h2>Your conversation</h2><section data-testid=\"conversation\">" + thread +
+                                                            "</section>")));
       });
 }
 

@@ -767,6 +767,24 @@ Result<Change> update_impl(store::Tx& tx, Id id, const Json& in, const Principal
 
 void set_comment_hook(CommentHook hook) { g_comment_hook = std::move(hook); }
 
+Status replay_comment_hook(store::Tx& tx, Id ticket_id, const std::vector<Id>& comment_ids, const Principal& actor) {
+  if (!g_comment_hook || comment_ids.empty()) return {};
+  auto& conn = tx.conn();
+  auto t = get_ticket(conn, ticket_id, accounts::system_principal());
+  if (!t) return fail(t.error());
+  for (Id id : comment_ids) {
+    std::optional<Comment> c;
+    auto st = conn.each(
+        "SELECT id, ticket_id, audit_id, author_id, body, html_body, public, via, metadata, created_at FROM comments "
+        "WHERE id = ? AND ticket_id = ?",
+        {id, ticket_id}, [&](const store::Row& r) { c = map_comment(r); });
+    if (!st) return fail(st.error());
+    if (!c) continue;
+    if (auto h = g_comment_hook(tx, *t, *c, actor); !h) return fail(h.error());
+  }
+  return {};
+}
+
 Result<Change> update_ticket(store::Tx& tx, Id id, const Json& in, const Principal& actor, const UpdateOptions& opts) {
   return update_impl(tx, id, in, actor, nullptr, std::nullopt, opts);
 }

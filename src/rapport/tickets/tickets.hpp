@@ -94,6 +94,10 @@ Result<domain::JobStatus> get_job(store::Conn& conn, const std::string& id, cons
 // starts; it is read on the writer thread without a lock.
 using CommentHook = std::function<Status(store::Tx&, const Ticket&, const Comment&, const Principal& actor)>;
 void set_comment_hook(CommentHook hook);
+// Runs the comment hook now for comments written earlier on ticket `ticket_id` (`comment_ids` in
+// that order, inside `tx`): for replies the hook held back then (a sensitive ticket's, until its
+// requester verified). Unknown ids are skipped; no hook installed: nothing.
+Status replay_comment_hook(store::Tx& tx, Id ticket_id, const std::vector<Id>& comment_ids, const Principal& actor);
 
 // Plain text from HTML for `plain_body` and html-only comments (tags dropped, entities decoded).
 std::string html_to_text(std::string_view html);

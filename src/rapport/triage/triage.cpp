@@ -510,8 +510,28 @@ Result<VerificationView> verify(store::Tx& tx, const std::string& token) {
                        {{"verification_id", row->id}}, now);
       !st)
     return fail(st.error());
+  // The replies held back while the address was unconfirmed go out now, oldest first, through
+  // the comment hook (the outbox) in this transaction. Exactly once: the link is single-use, and
+  // a reply that is already in the outbox is skipped.
+  std::vector<Id> held;
+  auto st = conn.each(
+      "SELECT c.id FROM comments c JOIN tickets t ON t.id = c.ticket_id WHERE c.ticket_id = ? AND c.public = 1 "
+      "AND c.author_id <> t.requester_id AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.comment_id = c.id) "
+      "ORDER BY c.id LIMIT ?",
+      {row->ticket_id, k_max_released}, [&](const store::Row& r) { held.push_back(r.i64(0)); });
+  if (!st) return fail(st.error());
+  if (auto rs = tickets::replay_comment_hook(tx, row->ticket_id, held, system_admin()); !rs) return fail(rs.error());
   row->used_at = now;
-  return view_of(*row, now);
+  auto view = view_of(*row, now);
+  view.replies_released = static_cast<int>(held.size());
+  // The conversation for the page: public comments only (the requester's own view of the ticket).
+  st = conn.each(
+      "SELECT u.name, c.body, c.created_at FROM (SELECT author_id, body, created_at, id FROM comments "
+      "WHERE ticket_id = ? AND public = 1 ORDER BY id DESC LIMIT 50) c LEFT JOIN users u ON u.id = c.author_id "
+      "ORDER BY c.id",
+      {row->ticket_id}, [&](const store::Row& r) { view.conversation.push_back({r.text(0), r.text(1), r.i64(2)}); });
+  if (!st) return fail(st.error());
+  return view;
 }
 
 Result<Report> report(store::Conn& conn, int64_t start, int64_t end, const Principal& p) {

@@ -48,6 +48,7 @@ struct Category {
 
 constexpr std::size_t k_max_categories = 200;
 constexpr int64_t k_verification_ttl = 7 * 86400;
+constexpr int64_t k_max_released = 200;  // held replies mailed when the requester verifies
 
 // Admins write; admins and staff with a Rapport role (team lead, QA, manager) read.
 bool can_read(const Principal& p);
@@ -77,17 +78,26 @@ Status on_ticket_created(store::Tx& tx, const domain::Ticket& t, const Options& 
 Result<bool> withholds_replies(store::Conn& conn, Id ticket_id);
 
 // The signed link token: "<verification id>.<expires>.<hmac>".
+// One public comment as the requester's page shows it after verifying.
+struct ConversationEntry {
+  std::string author, body;  // plain text: the page escapes it
+  int64_t created_at = 0;
+};
 struct VerificationView {
   Id ticket_id = 0;
   std::string subject;
   bool used = false, expired = false;
   int64_t expires_at = 0;
+  std::vector<ConversationEntry> conversation;  // verify() only: the public comments, the latest 50, oldest first
+  int replies_released = 0;                      // verify() only: held replies queued for mail now
 };
 // What the link shows before it is used (no change: link scanners open links too). A bad
 // signature and an unknown id are both not_found.
 Result<VerificationView> open_verification(store::Conn& conn, const std::string& token);
 // Uses the link: the requester is verified, the ticket's replies are no longer withheld. Single
-// use: a second use is a conflict; an expired link is invalid.
+// use: a second use is a conflict; an expired link is invalid. In the same transaction the public
+// replies held back so far (at most 200, oldest first) go to the requester through the tickets
+// comment hook (the outbox), each exactly once, and the view carries the conversation.
 Result<VerificationView> verify(store::Tx& tx, const std::string& token);
 
 // GET /api/v2/triage/report: contacts per category and outcome in [start, end).
