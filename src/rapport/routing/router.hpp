@@ -63,7 +63,9 @@ class Router {
   // The create hook: runs on the writer thread inside create_ticket's transaction, after the
   // other create hooks (register it last: it reads the ticket as triage left it). Takes no read
   // connection and never waits for the engine's lock (busy: the ticket goes the consumer's way).
-  // Never fails the create: a routing problem leaves the ticket to the consumer.
+  // Never fails the create: a routing problem leaves the ticket to the consumer. The router must
+  // outlive the writer's batches that ran the hook (stop the writer first): a failed batch's
+  // callbacks, which report back to it, are dropped after its jobs are answered.
   Status on_created(store::Tx& tx, const domain::Ticket& ticket);
 
   // Thread-safe reads for the API.
