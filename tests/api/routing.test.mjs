@@ -181,6 +181,40 @@ describe('routing', { timeout: 240_000 }, () => {
     assert.equal(await assigned(t4), i.id);
   });
 
+  test('a ticket an agent can take at once is assigned in its own create answer; a burst of creates stays within capacity', async () => {
+    const g = await group('At create');
+    const a = await agent('Ac A', [g.id]);
+    const b = await agent('Ac B', [g.id]);
+    for (const x of [a, b]) {
+      await capacity(x, { api: 3 });
+      await presence(x, 'online');
+    }
+    await policy(g.id, { method: 'least_busy' });
+    await settled(); // routing has read the presences and the policy
+    // The decision was made in the create's own transaction: the 201 already names the agent.
+    const first = await createTicket(api, { subject: 'Help', group_id: g.id });
+    assert.ok([a.id, b.id].includes(first.assignee_id), `the 201 names an agent: ${JSON.stringify(first)}`);
+    const ev = JSON.parse(await sql(`SELECT data FROM events WHERE kind = 'routing.assigned' AND entity_id = ${first.id}`));
+    assert.equal(ev.at_create, true);
+    assert.equal(ev.agent_id, first.assignee_id);
+    // Ten creates at once for the five slots left: five are assigned (whether in their create or
+    // by the consumer just after) and five wait; nobody gets more than 3.
+    const burst = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => createTicket(api, { subject: `Burst ${i}`, group_id: g.id })),
+    );
+    await settled();
+    const now = await Promise.all(burst.map((t) => assigneeOf(t.id)));
+    const count = (id) => [first.assignee_id, ...now].filter((x) => x === id).length;
+    assert.equal(count(a.id), 3);
+    assert.equal(count(b.id), 3);
+    assert.equal(now.filter((x) => x === null).length, 5);
+    // What a 201 said is what is stored: nothing assigned in a create was taken back.
+    burst.forEach((t, i) => t.assignee_id != null && assert.equal(now[i], t.assignee_id));
+    const q = await queueOf(g.id);
+    assert.equal(q.count, 5);
+    assert.ok(q.queue.every((item) => item.reason === 'all_at_capacity'));
+  });
+
   test('skills are required, then relaxed after their waits, then dropped', async () => {
     const g = await group('German');
     const german = (await api.post('/api/v2/routing/skills', { skill: { name: 'de', type: 'language' } }, { expect: 201 }))
