@@ -313,8 +313,14 @@ int serve(const Config& config) {
   // A new ticket that an agent can take at once is assigned inside its own create (one commit,
   // and the 201 names the assignee); the rest wait for the consumer. Last of the create hooks,
   // so it routes by the group, tags and priority triage set.
-  tickets::add_create_hook(
-      [&router](store::Tx& tx, const domain::Ticket& t) { return router.on_created(tx, t); });
+  auto at_create = config.boolean("routing.assign_at_create");
+  if (!at_create) {
+    spdlog::error("event=bad_config error=\"{}\"", at_create.error().message);
+    return 2;
+  }
+  if (*at_create)
+    tickets::add_create_hook(
+        [&router](store::Tx& tx, const domain::Ticket& t) { return router.on_created(tx, t); });
   Workers workers(store, {{routing::k_consumer, routing::Router::kinds(),
                            [&router](store::Tx& tx, const events::StoredEvent& e) { return router.on_event(tx, e); }},
                           {"feedback_requests", {"ticket.updated"},
