@@ -215,6 +215,57 @@ describe('routing', { timeout: 240_000 }, () => {
     assert.ok(q.queue.every((item) => item.reason === 'all_at_capacity'));
   });
 
+  test('a routed assignment fires triggers like a manual one, at create and after waiting', async () => {
+    const g = await group('Triggered');
+    const a = await agent('Tr A', [g.id]);
+    await capacity(a, { api: 1 });
+    await presence(a, 'online');
+    await policy(g.id, { name: 'Triggered routing' });
+    const trigger = (
+      await api.post(
+        '/api/v2/triggers.json',
+        {
+          trigger: {
+            title: 'Tag routed work',
+            conditions: {
+              all: [
+                { field: 'group_id', operator: 'is', value: String(g.id) },
+                { field: 'assignee_id', operator: 'changed' },
+              ],
+            },
+            actions: [{ field: 'current_tags', value: 'routed' }],
+          },
+        },
+        { expect: 201 },
+      )
+    ).body.trigger;
+    await settled();
+    // Routed inside its create: the create's triggers already see the assignee.
+    const first = await createTicket(api, { subject: 'First', group_id: g.id });
+    assert.equal(first.assignee_id, a.id);
+    assert.ok(first.tags.includes('routed'), JSON.stringify(first.tags));
+    // This one waits (she is full), so nothing has changed its assignee yet.
+    const second = await createTicket(api, { subject: 'Second', group_id: g.id });
+    assert.equal(second.assignee_id, null);
+    assert.ok(!second.tags.includes('routed'));
+    await api.put(`/api/v2/tickets/${first.id}.json`, { ticket: { status: 'solved' } }, { expect: 200 });
+    assert.equal(await assigned(second.id), a.id);
+    // Routed by the consumer later: the trigger ran on that update, and its change joined the
+    // audit the routing policy made.
+    const t = (await api.get(`/api/v2/tickets/${second.id}.json`, { expect: 200 })).body.ticket;
+    assert.ok(t.tags.includes('routed'), JSON.stringify(t.tags));
+    const { body } = await api.get(`/api/v2/tickets/${second.id}/audits.json`, { expect: 200 });
+    const routed = body.audits.find((au) => au.via?.source?.rel === 'routing');
+    assert.ok(routed, JSON.stringify(body.audits));
+    assert.ok(
+      routed.events.some(
+        (e) => e.field_name === 'tags' && e.via?.source?.rel === 'trigger' && e.via.source.from.id === trigger.id,
+      ),
+      JSON.stringify(routed.events),
+    );
+    await api.put(`/api/v2/triggers/${trigger.id}.json`, { trigger: { active: false } }, { expect: 200 });
+  });
+
   test('skills are required, then relaxed after their waits, then dropped', async () => {
     const g = await group('German');
     const german = (await api.post('/api/v2/routing/skills', { skill: { name: 'de', type: 'language' } }, { expect: 201 }))

@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <rapport/accounts/users.hpp>
 #include <rapport/base/time.hpp>
 #include <rapport/events/event_log.hpp>
 #include <rapport/routing/config.hpp>
@@ -326,6 +327,15 @@ Result<int64_t> Router::write_assignment(store::Tx& tx, const Assignment& a, int
   auto& conn = tx.conn();
   const Policy* policy = m_engine.policy_for(a.group_id);
   tickets::RuleVia via{"routing", a.policy_id, policy ? policy->name : std::string("Routing")};
+  const auto system = accounts::system_principal();
+  // At a create the triggers run after every create hook and see the assignee; otherwise they
+  // run here on the update, as on a manual assignment.
+  std::optional<domain::Ticket> before;
+  if (!at_create) {
+    auto b = tickets::get_ticket(conn, a.ticket_id, system);
+    if (!b) return fail(b.error());
+    before = std::move(*b);
+  }
   auto up = tickets::apply_rule_update(tx, a.ticket_id, Json{{"assignee_id", a.agent_id}}, via);
   if (!up) return fail(up.error());
   if (auto r = conn.run("INSERT INTO routing_assignments(ticket_id, agent_id, group_id, policy_id, enqueued_at, "
@@ -349,6 +359,14 @@ Result<int64_t> Router::write_assignment(store::Tx& tx, const Assignment& a, int
                     {"waited_seconds", a.waited},
                     {"at_create", at_create}}};
   if (auto r = events::append(conn, ev, now); !r) return fail(r.error());
+  if (before) {
+    // Triggers see a routed assignment like a manual one (their changes join its audit).
+    if (auto st = tickets::run_after_write_hook(tx, *before, system, *up); !st) return fail(st.error());
+    // A trigger that moved the ticket on (solved, reassigned it) changed what the engine holds.
+    const auto& t = up->ticket;
+    if (t.assignee_id != a.agent_id || (t.status != "new" && t.status != "open"))
+      if (auto st = refresh_ticket(conn, a.ticket_id, now); !st) return fail(st.error());
+  }
   return assignment_id;
 }
 
