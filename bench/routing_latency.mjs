@@ -30,7 +30,6 @@ const idleProbes = Number(args.probes ?? 300);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'rapport-routing-bench-'));
-const db = path.join(tmp, 'bench.db');
 const run = (...a) => {
   const r = spawnSync(bin, a, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${bin} ${a.join(' ')}: ${r.stderr}`);
@@ -95,7 +94,12 @@ const pct = (xs, p) => {
 };
 const summary = (xs) => ({ n: xs.length, p50_ms: pct(xs, 50), p90_ms: pct(xs, 90), p99_ms: pct(xs, 99), max_ms: pct(xs, 100) });
 
+// One server, measured idle and under wrk's create load. atCreate=false turns off routing inside
+// the create (routing.assign_at_create): every assignment is then the routing consumer's second
+// commit, the path before it existed, measured as the same run's baseline.
+const measure = async (atCreate) => {
 let server;
+const db = path.join(tmp, `bench-${atCreate ? 'at-create' : 'consumer'}.db`);
 try {
   run('migrate', '--db', db);
   run('user', 'create', '--db', db, '--email', 'admin@example.com', '--name', 'Admin', '--role', 'admin');
@@ -103,7 +107,12 @@ try {
   auth = basic('admin@example.com', token);
   port = await freePort();
   server = spawn(bin, ['serve', '--db', db, '--listen', `127.0.0.1:${port}`], {
-    env: { ...process.env, RAPPORT_API_RATE_LIMIT_PER_MINUTE: '0', RAPPORT_LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      RAPPORT_API_RATE_LIMIT_PER_MINUTE: '0',
+      RAPPORT_LOG_LEVEL: 'warn',
+      RAPPORT_ROUTING_ASSIGN_AT_CREATE: String(atCreate),
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let i = 0; ; i++) {
@@ -142,21 +151,30 @@ try {
       }
     }
     const t2 = performance.now();
-    return { create: t1 - t0, assign: t2 - t0, after201: t2 - t1, polls };
+    return { create: t1 - t0, assign: t2 - t0, after201: t2 - t1, polls, inCreate: created.ticket.assignee_id != null };
   };
   const phase = async (until) => {
     const create = [];
     const assign = [];
     const after201 = [];
     let polls = 0;
+    let inCreate = 0;
     while (until()) {
       const r = await probe();
       create.push(r.create);
       assign.push(r.assign);
       after201.push(r.after201);
       polls += r.polls;
+      if (r.inCreate) inCreate++;
     }
-    return { create: summary(create), assign: summary(assign), after_201: summary(after201), polls_per_probe: polls / Math.max(1, create.length) };
+    return {
+      create: summary(create),
+      assign: summary(assign),
+      after_201: summary(after201),
+      polls_per_probe: polls / Math.max(1, create.length),
+      // probes whose 201 already named the assignee: assigned in the create's own commit
+      assigned_in_create: inCreate,
+    };
   };
 
   let n = 0;
@@ -178,25 +196,33 @@ try {
   if (code !== 0) throw new Error(`wrk exited with ${code}: ${wrkOut}`);
   const line = (wrkOut.match(/^BENCH (.*)$/m) ?? [])[1] ?? '';
   const stats = await must(200, 'GET', `/api/v2/routing/queue?group_id=${group.id}`);
-  const assigned = Number(spawnSync('sqlite3', ['-cmd', '.timeout 30000', db, "SELECT COUNT(*) FROM events WHERE kind = 'routing.assigned'"], { encoding: 'utf8' }).stdout.trim());
-  const result = {
-    agents: agentCount,
-    connections,
-    duration_s: duration,
+  const count = (q) => Number(spawnSync('sqlite3', ['-cmd', '.timeout 30000', db, q], { encoding: 'utf8' }).stdout.trim());
+  const assigned = count("SELECT COUNT(*) FROM events WHERE kind = 'routing.assigned'");
+  const assignedAtCreate = count("SELECT COUNT(*) FROM events WHERE kind = 'routing.assigned' AND json_extract(data, '$.at_create') = 1");
+  return {
     idle,
     loaded,
     wrk: Object.fromEntries(line.split(' ').filter(Boolean).map((kv) => kv.split('='))),
     routing_assigned_total: assigned,
+    routing_assigned_at_create: assignedAtCreate,
     queue_left: stats.count,
-    load: os.loadavg(),
   };
-  writeFileSync(out, JSON.stringify(result, null, 2));
-  console.log(JSON.stringify(result));
 } finally {
   if (server) {
     server.kill('SIGTERM');
     await new Promise((r) => server.on('close', r));
   }
+}
+};
+
+try {
+  // The baseline first, then the measured path, on fresh databases of their own.
+  const baseline = await measure(false);
+  const measured = await measure(true);
+  const result = { agents: agentCount, connections, duration_s: duration, ...measured, baseline, load: os.loadavg() };
+  writeFileSync(out, JSON.stringify(result, null, 2));
+  console.log(JSON.stringify(result));
+} finally {
   agent.destroy();
   rmSync(tmp, { recursive: true, force: true });
 }

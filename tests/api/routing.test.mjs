@@ -181,6 +181,91 @@ describe('routing', { timeout: 240_000 }, () => {
     assert.equal(await assigned(t4), i.id);
   });
 
+  test('a ticket an agent can take at once is assigned in its own create answer; a burst of creates stays within capacity', async () => {
+    const g = await group('At create');
+    const a = await agent('Ac A', [g.id]);
+    const b = await agent('Ac B', [g.id]);
+    for (const x of [a, b]) {
+      await capacity(x, { api: 3 });
+      await presence(x, 'online');
+    }
+    await policy(g.id, { method: 'least_busy' });
+    await settled(); // routing has read the presences and the policy
+    // The decision was made in the create's own transaction: the 201 already names the agent.
+    const first = await createTicket(api, { subject: 'Help', group_id: g.id });
+    assert.ok([a.id, b.id].includes(first.assignee_id), `the 201 names an agent: ${JSON.stringify(first)}`);
+    const ev = JSON.parse(await sql(`SELECT data FROM events WHERE kind = 'routing.assigned' AND entity_id = ${first.id}`));
+    assert.equal(ev.at_create, true);
+    assert.equal(ev.agent_id, first.assignee_id);
+    // Ten creates at once for the five slots left: five are assigned (whether in their create or
+    // by the consumer just after) and five wait; nobody gets more than 3.
+    const burst = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => createTicket(api, { subject: `Burst ${i}`, group_id: g.id })),
+    );
+    await settled();
+    const now = await Promise.all(burst.map((t) => assigneeOf(t.id)));
+    const count = (id) => [first.assignee_id, ...now].filter((x) => x === id).length;
+    assert.equal(count(a.id), 3);
+    assert.equal(count(b.id), 3);
+    assert.equal(now.filter((x) => x === null).length, 5);
+    // What a 201 said is what is stored: nothing assigned in a create was taken back.
+    burst.forEach((t, i) => t.assignee_id != null && assert.equal(now[i], t.assignee_id));
+    const q = await queueOf(g.id);
+    assert.equal(q.count, 5);
+    assert.ok(q.queue.every((item) => item.reason === 'all_at_capacity'));
+  });
+
+  test('a routed assignment fires triggers like a manual one, at create and after waiting', async () => {
+    const g = await group('Triggered');
+    const a = await agent('Tr A', [g.id]);
+    await capacity(a, { api: 1 });
+    await presence(a, 'online');
+    await policy(g.id, { name: 'Triggered routing' });
+    const trigger = (
+      await api.post(
+        '/api/v2/triggers.json',
+        {
+          trigger: {
+            title: 'Tag routed work',
+            conditions: {
+              all: [
+                { field: 'group_id', operator: 'is', value: String(g.id) },
+                { field: 'assignee_id', operator: 'changed' },
+              ],
+            },
+            actions: [{ field: 'current_tags', value: 'routed' }],
+          },
+        },
+        { expect: 201 },
+      )
+    ).body.trigger;
+    await settled();
+    // Routed inside its create: the create's triggers already see the assignee.
+    const first = await createTicket(api, { subject: 'First', group_id: g.id });
+    assert.equal(first.assignee_id, a.id);
+    assert.ok(first.tags.includes('routed'), JSON.stringify(first.tags));
+    // This one waits (she is full), so nothing has changed its assignee yet.
+    const second = await createTicket(api, { subject: 'Second', group_id: g.id });
+    assert.equal(second.assignee_id, null);
+    assert.ok(!second.tags.includes('routed'));
+    await api.put(`/api/v2/tickets/${first.id}.json`, { ticket: { status: 'solved' } }, { expect: 200 });
+    assert.equal(await assigned(second.id), a.id);
+    // Routed by the consumer later: the trigger ran on that update, and its change joined the
+    // audit the routing policy made.
+    const t = (await api.get(`/api/v2/tickets/${second.id}.json`, { expect: 200 })).body.ticket;
+    assert.ok(t.tags.includes('routed'), JSON.stringify(t.tags));
+    const { body } = await api.get(`/api/v2/tickets/${second.id}/audits.json`, { expect: 200 });
+    const routed = body.audits.find((au) => au.via?.source?.rel === 'routing');
+    assert.ok(routed, JSON.stringify(body.audits));
+    assert.ok(
+      routed.events.some(
+        (e) => e.field_name === 'tags' && e.via?.source?.rel === 'trigger' && e.via.source.from.id === trigger.id,
+      ),
+      JSON.stringify(routed.events),
+    );
+    await api.put(`/api/v2/triggers/${trigger.id}.json`, { trigger: { active: false } }, { expect: 200 });
+  });
+
   test('skills are required, then relaxed after their waits, then dropped', async () => {
     const g = await group('German');
     const german = (await api.post('/api/v2/routing/skills', { skill: { name: 'de', type: 'language' } }, { expect: 201 }))

@@ -34,6 +34,9 @@ const std::vector<ConfigKey>& config_keys() {
       {"api.export_lag_seconds", "60", "incremental exports withhold changes newer than this"},
       {"api.secure_cookies", "false", "mark session cookies Secure (set when served over TLS)"},
       {"presence.ttl_seconds", "30", "seconds an agent stays on a ticket's presence list without a heartbeat (2 to 600)"},
+      {"routing.assign_at_create", "true",
+       "assign a new ticket inside its own create when an agent can take it at once (false: every assignment is the "
+       "routing consumer's, a second commit after the create's)"},
       {"automation.interval_seconds", "3600", "seconds between runs of the time-based automations (at least 60)"},
       {"automation.max_trigger_passes", "10", "passes over the trigger list per ticket update before the loop is cut"},
       {"webhooks.allow_private_destinations", "false",

@@ -310,6 +310,17 @@ int serve(const Config& config) {
   // Skills- and capacity-based routing: an in-memory engine fed by the first consumer (so a new
   // ticket is routed before the other consumers run) and a timer for relaxation steps.
   routing::Router router(store);
+  // A new ticket that an agent can take at once is assigned inside its own create (one commit,
+  // and the 201 names the assignee); the rest wait for the consumer. Last of the create hooks,
+  // so it routes by the group, tags and priority triage set.
+  auto at_create = config.boolean("routing.assign_at_create");
+  if (!at_create) {
+    spdlog::error("event=bad_config error=\"{}\"", at_create.error().message);
+    return 2;
+  }
+  if (*at_create)
+    tickets::add_create_hook(
+        [&router](store::Tx& tx, const domain::Ticket& t) { return router.on_created(tx, t); });
   Workers workers(store, {{routing::k_consumer, routing::Router::kinds(),
                            [&router](store::Tx& tx, const events::StoredEvent& e) { return router.on_event(tx, e); }},
                           {"feedback_requests", {"ticket.updated"},
@@ -478,6 +489,7 @@ int serve(const Config& config) {
   webhook_sender.stop();
   store.writer().stop();  // commits whatever is still queued
   tickets::set_comment_hook({});
+  tickets::clear_create_hooks();  // the routing hook holds the router, which ends with this scope
   spdlog::info("event=shutdown_complete");
   spdlog::default_logger()->flush();
   return 0;

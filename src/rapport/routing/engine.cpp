@@ -338,19 +338,65 @@ std::optional<AgentId> Engine::pick(TicketId ticket, int64_t now) const {
 
 void Engine::assign(Item& it, AgentId agent, int64_t now, std::vector<Assignment>& out) {
   Agent& a = m_agents[agent];
+  Group& g = m_groups[it.group];
+  Assignment done;
+  done.prev_last_assigned_at = a.last_assigned_at;
+  done.prev_last_seq = a.last_seq;
+  done.prev_rr_last = g.rr_last;
   ++a.load[it.channel];
   ++a.total_load;
   a.last_assigned_at = now;
   a.last_seq = ++m_seq;
-  m_groups[it.group].rr_last = agent;
+  g.rr_last = agent;
   auto p = m_policies.find(it.group);
-  out.push_back({it.id, agent, it.group, p == m_policies.end() ? 0 : p->second.id, it.enqueued_at,
-                 now - it.enqueued_at, a.last_seq});
+  done.ticket_id = it.id;
+  done.agent_id = agent;
+  done.group_id = it.group;
+  done.policy_id = p == m_policies.end() ? 0 : p->second.id;
+  done.enqueued_at = it.enqueued_at;
+  done.waited = now - it.enqueued_at;
+  done.seq = a.last_seq;
+  out.push_back(done);
   Tracked& tr = m_tickets[it.id];
   tr.assignee = agent;
   tr.channel = it.channel;
   tr.counted = true;
   dequeue(it.id);
+}
+
+std::optional<Assignment> Engine::assign_new(const TicketFacts& t, int64_t now) {
+  if (t.assignee_id || !active_status(t.status) || !t.group_id) return std::nullopt;
+  if (m_tickets.count(t.id) || m_items.count(t.id) || has_pending_work(now)) return std::nullopt;
+  const Policy* p = policy_for(*t.group_id);
+  if (!p) return std::nullopt;
+  Item it;
+  it.id = t.id;
+  it.group = *t.group_id;
+  it.channel = channel_index(t.channel).value_or(0);
+  it.priority = t.priority;
+  it.sla_due = t.sla_due;
+  it.enqueued_at = t.enqueued_at.value_or(now);
+  it.requirements = derive_requirements(*p, t);
+  it.key = key_for(it, p->order);
+  auto agent = pick_item(it, now);
+  if (!agent) return std::nullopt;
+  std::vector<Assignment> out;
+  assign(it, *agent, now, out);  // never enqueued: its dequeue() finds nothing
+  return out.front();
+}
+
+bool Engine::release(const Assignment& a) {
+  auto t = m_tickets.find(a.ticket_id);
+  if (t == m_tickets.end() || !t->second.counted || t->second.assignee != a.agent_id) return false;
+  uncount(a.ticket_id, t->second);
+  m_tickets.erase(t);
+  auto ag = m_agents.find(a.agent_id);
+  if (ag == m_agents.end() || m_seq != a.seq || ag->second.last_seq != a.seq) return false;
+  ag->second.last_assigned_at = a.prev_last_assigned_at;
+  ag->second.last_seq = a.prev_last_seq;
+  m_groups[a.group_id].rr_last = a.prev_rr_last;
+  --m_seq;
+  return true;
 }
 
 std::vector<Assignment> Engine::dispatch(int64_t now) {

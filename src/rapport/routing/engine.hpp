@@ -116,6 +116,9 @@ struct Assignment {
   int64_t enqueued_at = 0;
   int64_t waited = 0;  // seconds in the queue
   int64_t seq = 0;
+  // What the assignment replaced, so release() can put it back.
+  int64_t prev_last_assigned_at = 0, prev_last_seq = 0;
+  AgentId prev_rr_last = 0;
 };
 
 enum class WaitReason { no_agent_online, skill_not_met, all_at_capacity, eligible };
@@ -173,6 +176,19 @@ class Engine {
   // Assigns every waiting ticket that has an eligible agent, oldest changes first, in each
   // group's queue order, and applies the assignments (load, idle time, round-robin position).
   std::vector<Assignment> dispatch(int64_t now);
+  // Decides for a ticket that has just been created, before it ever waits (the router's create
+  // hook, inside the create's transaction): when the ticket is routable, not yet known, nothing is
+  // pending dispatch, and an agent is eligible now, applies the assignment exactly as dispatch()
+  // would (load, idle time, round-robin position) and returns it. Otherwise changes nothing: the
+  // ticket reaches the queue later through upsert_ticket. Refusing while changes are pending keeps
+  // the queue's order: an older waiting ticket that a pending change would serve goes first.
+  std::optional<Assignment> assign_new(const TicketFacts& t, int64_t now);
+  // Undoes an assignment whose transaction did not commit: the ticket is forgotten and the
+  // agent's load given back (never below zero, never twice). When it was the engine's latest
+  // assignment, the agent's idle time and the group's round-robin position are restored too and
+  // it returns true; otherwise (later assignments were made on top of it) those stay as they are,
+  // it returns false, and the caller should rebuild to be exact.
+  bool release(const Assignment& a);
   // The earliest future relaxation step of a waiting ticket (epoch seconds), if any.
   std::optional<int64_t> next_wake() const;
   bool has_pending_work(int64_t now) const;

@@ -272,5 +272,90 @@ TEST(RoutingEngine, DerivesRequirementsFromConditions) {
   EXPECT_EQ(rs[1].level_at(0), 2);
 }
 
+// ---- deciding at create: assign_new and release ----
+
+TEST(RoutingEngine, AssignNewTakesAFreeAgentAtOnceAndNeverMoreThanCapacity) {
+  auto e = with_policy(Method::round_robin);
+  e.upsert_agent(agent(1, 1));
+  e.upsert_agent(agent(2, 1));
+  EXPECT_TRUE(e.dispatch(0).empty());
+  auto a = e.assign_new(ticket(100), 10);
+  auto b = e.assign_new(ticket(101), 10);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->agent_id, 1);
+  EXPECT_EQ(b->agent_id, 2);
+  EXPECT_EQ(a->waited, 0);
+  // Both are full: the third is refused and the engine does not hold it (the consumer queues it).
+  EXPECT_FALSE(e.assign_new(ticket(102), 10));
+  EXPECT_FALSE(e.is_queued(102));
+  EXPECT_EQ(e.load(1, "email"), 1);
+  EXPECT_EQ(e.load(2, "email"), 1);
+  EXPECT_EQ(e.assignee_of(100), 1);
+  // A ticket the engine already knows, one assigned by hand, or one not new or open is not its to take.
+  e.upsert_agent(agent(3, 5));
+  e.dispatch(10);
+  EXPECT_FALSE(e.assign_new(ticket(100), 10));
+  auto manual = ticket(103);
+  manual.assignee_id = 3;
+  EXPECT_FALSE(e.assign_new(manual, 10));
+  auto pending = ticket(104);
+  pending.status = "pending";
+  EXPECT_FALSE(e.assign_new(pending, 10));
+  auto other = ticket(105);
+  other.group_id = G + 1;
+  EXPECT_FALSE(e.assign_new(other, 10));
+  EXPECT_EQ(e.load(3, "email"), 0);
+}
+
+TEST(RoutingEngine, AssignNewWaitsWhileAChangeIsPendingSoOlderTicketsGoFirst) {
+  auto e = with_policy(Method::round_robin);
+  e.upsert_agent(agent(1, 1, /*online=*/false));
+  e.upsert_ticket(ticket(100), 0);  // waits: nobody is online
+  EXPECT_TRUE(e.dispatch(0).empty());
+  e.set_online(1, true);
+  // The agent is free, but ticket 100 has waited longer: the hook must leave the new one.
+  EXPECT_FALSE(e.assign_new(ticket(101), 5));
+  auto as = e.dispatch(5);
+  ASSERT_EQ(as.size(), 1u);
+  EXPECT_EQ(as[0].ticket_id, 100);
+  EXPECT_FALSE(e.assign_new(ticket(101), 5)) << "at capacity now";
+}
+
+TEST(RoutingEngine, ReleaseGivesTheCapacityBackAndRestoresTheLatestAssignmentExactly) {
+  auto e = with_policy(Method::round_robin);
+  e.upsert_agent(agent(1, 1));
+  e.upsert_agent(agent(2, 1));
+  e.dispatch(0);
+  auto a = e.assign_new(ticket(100), 10);
+  ASSERT_TRUE(a);
+  ASSERT_EQ(a->agent_id, 1);
+  // Its transaction rolled back: agent 1 is free again, and round robin stands where it stood.
+  EXPECT_TRUE(e.release(*a));
+  EXPECT_EQ(e.load(1, "email"), 0);
+  EXPECT_EQ(e.assignee_of(100), std::nullopt);
+  EXPECT_FALSE(e.release(*a)) << "never twice";
+  EXPECT_EQ(e.load(1, "email"), 0);
+  e.dispatch(10);  // the freed capacity is a change; nothing waits
+  auto again = e.assign_new(ticket(101), 10);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->agent_id, 1);
+  EXPECT_EQ(again->seq, a->seq) << "the sequence was given back too";
+}
+
+TEST(RoutingEngine, ReleasingAnOlderAssignmentFreesItsLoadAndAsksForARebuild) {
+  auto e = with_policy(Method::round_robin);
+  e.upsert_agent(agent(1, 2));
+  e.dispatch(0);
+  auto a = e.assign_new(ticket(100), 10);
+  auto b = e.assign_new(ticket(101), 10);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(e.load(1, "email"), 2);
+  // a rolled back but b (made after it) did not: the load is exact, idle time and position are
+  // b's, which a rebuild confirms.
+  EXPECT_FALSE(e.release(*a));
+  EXPECT_EQ(e.load(1, "email"), 1);
+  EXPECT_EQ(e.assignee_of(101), 1);
+}
+
 }  // namespace
 }  // namespace rapport::routing

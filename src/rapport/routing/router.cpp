@@ -1,10 +1,13 @@
 #include <rapport/routing/router.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <memory>
 
 #include <spdlog/spdlog.h>
 
+#include <rapport/accounts/users.hpp>
 #include <rapport/base/time.hpp>
 #include <rapport/events/event_log.hpp>
 #include <rapport/routing/config.hpp>
@@ -72,24 +75,48 @@ const std::vector<std::string>& Router::kinds() {
 }
 
 Result<std::optional<int64_t>> Router::tick() {
-  std::lock_guard lock(m_mu);
-  if (m_dirty) {
+  // The engine's lock is never held while waiting for the writer: the create hook takes it on
+  // the writer thread, so the work is done inside write jobs, which take it there.
+  bool dirty = false;
+  {
+    std::lock_guard lock(m_mu);
+    dirty = m_dirty;
+  }
+  if (dirty) {
     auto st = m_store.writer().run([&](store::Tx& tx) -> Status {
+      std::lock_guard lock(m_mu);
+      if (!m_dirty) return {};  // another job rebuilt in between
       if (auto s = events::start_at_end(tx, k_consumer); !s) return s;
-      return rebuild(tx, now_epoch());
+      if (auto s = rebuild(tx, now_epoch()); !s) return s;
+      m_dirty = false;
+      m_ready = true;
+      return {};
     });
-    if (!st) return fail(st.error());
-    m_dirty = false;
-    m_ready = true;
+    if (!st) {
+      std::lock_guard lock(m_mu);
+      m_dirty = true;  // the rebuild's writes did not commit
+      return fail(st.error());
+    }
   }
   // Relaxation steps that came due, and changes not yet dispatched.
-  if (m_engine.has_pending_work(now_epoch())) {
-    auto st = m_store.writer().run([&](store::Tx& tx) { return dispatch_and_write(tx, now_epoch()); });
+  bool pending = false;
+  {
+    std::lock_guard lock(m_mu);
+    pending = m_engine.has_pending_work(now_epoch());
+  }
+  if (pending) {
+    auto st = m_store.writer().run([&](store::Tx& tx) -> Status {
+      std::lock_guard lock(m_mu);
+      if (m_dirty) return {};  // a rebuild comes first (next tick)
+      return dispatch_and_write(tx, now_epoch());
+    });
     if (!st) {
+      std::lock_guard lock(m_mu);
       m_dirty = true;  // the engine may hold assignments that were rolled back
       return fail(st.error());
     }
   }
+  std::lock_guard lock(m_mu);
   return m_engine.next_wake();
 }
 
@@ -107,6 +134,7 @@ Result<std::optional<int64_t>> Router::run() {
 Status Router::on_event(store::Tx& tx, const events::StoredEvent& e) {
   std::lock_guard lock(m_mu);
   const int64_t now = now_epoch();
+  if (auto st = check_reservations(tx.conn()); !st) return st;
   // A replayed event means the batch that handled it before rolled back: start from the store.
   if (m_dirty || e.id <= m_last_event) {
     if (auto st = rebuild(tx, now); !st) return st;
@@ -171,7 +199,11 @@ Status Router::rebuild(store::Tx& tx, int64_t now) {
       return fail(r.error());
   spdlog::info("event=routing_rebuilt policies={} agents={} queued={}", policies->size(), agents.size(),
                m_engine.queued());
-  return dispatch_and_write(tx, now);
+  if (auto s = dispatch_and_write(tx, now); !s) return s;
+  // The engine now reflects the whole log up to here (including the writes just made).
+  m_barrier = 0;
+  m_own.clear();
+  return mark_scanned(conn);
 }
 
 Status Router::refresh_ticket(store::Conn& conn, TicketId id, int64_t enqueue_time) {
@@ -258,7 +290,11 @@ Status Router::handle(store::Tx& tx, const events::StoredEvent& e, int64_t now) 
 
 Status Router::dispatch_and_write(store::Tx& tx, int64_t now) {
   auto& conn = tx.conn();
-  for (const auto& a : m_engine.dispatch(now)) {
+  auto assignments = m_engine.dispatch(now);
+  if (assignments.empty()) return {};
+  auto lo = conn.scalar("SELECT COALESCE(MAX(id), 0) FROM events");
+  if (!lo) return fail(lo.error());
+  for (const auto& a : assignments) {
     // Each assignment in its own savepoint: one that cannot be written (the ticket changed in
     // this same batch, the agent was deactivated) is undone alone and the engine rebuilt later.
     if (auto r = conn.exec("SAVEPOINT routing_assign"); !r) return r;
@@ -278,39 +314,66 @@ Status Router::dispatch_and_write(store::Tx& tx, int64_t now) {
       if (auto st = undo("ticket changed"); !st) return st;
       continue;
     }
-    const Policy* policy = m_engine.policy_for(a.group_id);
-    tickets::RuleVia via{"routing", a.policy_id, policy ? policy->name : std::string("Routing")};
-    auto up = tickets::apply_rule_update(tx, a.ticket_id, Json{{"assignee_id", a.agent_id}}, via);
-    if (!up) {
-      if (auto st = undo(up.error().message); !st) return st;
+    if (auto id = write_assignment(tx, a, now, false); !id) {
+      if (auto st = undo(id.error().message); !st) return st;
       continue;
     }
-    if (auto r = conn.run("INSERT INTO routing_assignments(ticket_id, agent_id, group_id, policy_id, enqueued_at, "
-                          "assigned_at) VALUES (?,?,?,?,?,?)",
-                          {a.ticket_id, a.agent_id, a.group_id, a.policy_id, a.enqueued_at, now});
-        !r)
-      return fail(r.error());
-    const int64_t assignment_id = conn.last_insert_id();
-    if (auto r = conn.run("DELETE FROM routing_queue WHERE ticket_id = ?", {a.ticket_id}); !r) return fail(r.error());
-    events::Event ev{"routing.assigned",
-                     "ticket",
-                     a.ticket_id,
-                     std::nullopt,
-                     std::nullopt,
-                     {{"agent_id", a.agent_id},
-                      {"group_id", a.group_id},
-                      {"policy_id", a.policy_id},
-                      {"assignment_id", assignment_id},
-                      {"enqueued_at", a.enqueued_at},
-                      {"waited_seconds", a.waited}}};
-    if (auto r = events::append(conn, ev, now); !r) return fail(r.error());
     if (auto r = conn.exec("RELEASE routing_assign"); !r) return r;
   }
-  return {};
+  return note_own_writes(conn, lo->value_or(0));
+}
+
+Result<int64_t> Router::write_assignment(store::Tx& tx, const Assignment& a, int64_t now, bool at_create) {
+  auto& conn = tx.conn();
+  const Policy* policy = m_engine.policy_for(a.group_id);
+  tickets::RuleVia via{"routing", a.policy_id, policy ? policy->name : std::string("Routing")};
+  const auto system = accounts::system_principal();
+  // At a create the triggers run after every create hook and see the assignee; otherwise they
+  // run here on the update, as on a manual assignment.
+  std::optional<domain::Ticket> before;
+  if (!at_create) {
+    auto b = tickets::get_ticket(conn, a.ticket_id, system);
+    if (!b) return fail(b.error());
+    before = std::move(*b);
+  }
+  auto up = tickets::apply_rule_update(tx, a.ticket_id, Json{{"assignee_id", a.agent_id}}, via);
+  if (!up) return fail(up.error());
+  if (auto r = conn.run("INSERT INTO routing_assignments(ticket_id, agent_id, group_id, policy_id, enqueued_at, "
+                        "assigned_at) VALUES (?,?,?,?,?,?)",
+                        {a.ticket_id, a.agent_id, a.group_id, a.policy_id, a.enqueued_at, now});
+      !r)
+    return fail(r.error());
+  const int64_t assignment_id = conn.last_insert_id();
+  if (!at_create)  // a ticket routed at its create never had a queue row
+    if (auto r = conn.run("DELETE FROM routing_queue WHERE ticket_id = ?", {a.ticket_id}); !r) return fail(r.error());
+  events::Event ev{"routing.assigned",
+                   "ticket",
+                   a.ticket_id,
+                   std::nullopt,
+                   std::nullopt,
+                   {{"agent_id", a.agent_id},
+                    {"group_id", a.group_id},
+                    {"policy_id", a.policy_id},
+                    {"assignment_id", assignment_id},
+                    {"enqueued_at", a.enqueued_at},
+                    {"waited_seconds", a.waited},
+                    {"at_create", at_create}}};
+  if (auto r = events::append(conn, ev, now); !r) return fail(r.error());
+  if (before) {
+    // Triggers see a routed assignment like a manual one (their changes join its audit).
+    if (auto st = tickets::run_after_write_hook(tx, *before, system, *up); !st) return fail(st.error());
+    // A trigger that moved the ticket on (solved, reassigned it) changed what the engine holds.
+    const auto& t = up->ticket;
+    if (t.assignee_id != a.agent_id || (t.status != "new" && t.status != "open"))
+      if (auto st = refresh_ticket(conn, a.ticket_id, now); !st) return fail(st.error());
+  }
+  return assignment_id;
 }
 
 Status Router::return_work(store::Tx& tx, AgentId agent, int64_t now) {
   auto& conn = tx.conn();
+  auto lo = conn.scalar("SELECT COALESCE(MAX(id), 0) FROM events");
+  if (!lo) return fail(lo.error());
   struct Unstarted {
     int64_t assignment_id, ticket_id, group_id, policy_id, enqueued_at;
   };
@@ -345,8 +408,202 @@ Status Router::return_work(store::Tx& tx, AgentId agent, int64_t now) {
     if (auto r = events::append(conn, ev, now); !r) return fail(r.error());
     if (auto s = refresh_ticket(conn, w.ticket_id, w.enqueued_at); !s) return s;
   }
-  if (!work.empty()) spdlog::info("event=routing_work_returned agent={} tickets={}", agent, work.size());
+  if (work.empty()) return {};
+  spdlog::info("event=routing_work_returned agent={} tickets={}", agent, work.size());
+  return note_own_writes(conn, lo->value_or(0));
+}
+
+// ---- routing at create ----
+
+// Settles one assignment made by the create hook with its transaction's outcome. The hook hands
+// it to Tx::on_commit, which runs it after a durable commit; when the write job fails or the
+// commit does, the writer drops the callback unrun, and the destructor gives the capacity back.
+class Router::Settle {
+ public:
+  Settle(Router& router, int64_t assignment_id) : m_router(router), m_id(assignment_id) {}
+  Settle(const Settle&) = delete;
+  Settle& operator=(const Settle&) = delete;
+  ~Settle() {
+    if (!m_done) m_router.settle(m_id, false);
+  }
+  void committed() {
+    m_done = true;
+    m_router.settle(m_id, true);
+  }
+
+ private:
+  Router& m_router;
+  int64_t m_id;
+  bool m_done = false;
+};
+
+void Router::settle(int64_t assignment_id, bool committed) {
+  std::lock_guard lock(m_mu);
+  auto it = std::find_if(m_reserved.begin(), m_reserved.end(),
+                         [&](const Reserved& r) { return r.assignment_id == assignment_id; });
+  if (it == m_reserved.end()) return;  // already found rolled back by check_reservations
+  if (committed) {
+    it->committed = true;
+    return;
+  }
+  // Rolled back: the capacity is free again at once. Whatever else the rolled-back work held
+  // (other tickets' events the hook looked at, ids SQLite will hand out again) is not worth
+  // tracking for so rare a case: rebuild from the store before deciding again.
+  spdlog::info("event=routing_at_create_rolled_back ticket={} agent={}", it->a.ticket_id, it->a.agent_id);
+  m_engine.release(it->a);
+  m_reserved.erase(it);
+  m_dirty = true;
+}
+
+Status Router::check_reservations(store::Conn& conn) {
+  // A savepoint rollback removes the newest writes, so the newest reservation that still has
+  // its row vouches for every older one.
+  while (!m_reserved.empty()) {
+    const Reserved& r = m_reserved.back();
+    auto row = conn.scalar("SELECT 1 FROM routing_assignments WHERE id = ? AND ticket_id = ? AND agent_id = ?",
+                           {r.assignment_id, r.a.ticket_id, r.a.agent_id});
+    if (!row) return fail(row.error());
+    if (*row) break;
+    spdlog::warn("event=routing_at_create_rolled_back ticket={} agent={}", r.a.ticket_id, r.a.agent_id);
+    m_engine.release(r.a);
+    m_reserved.pop_back();
+    m_dirty = true;
+  }
+  // Committed ones (a prefix: batches commit in order) are settled for good.
+  while (!m_reserved.empty() && m_reserved.front().committed) m_reserved.pop_front();
   return {};
+}
+
+Status Router::note_own_writes(store::Conn& conn, int64_t lo) {
+  auto hi = conn.scalar("SELECT COALESCE(MAX(id), 0) FROM events");
+  if (!hi) return fail(hi.error());
+  if (hi->value_or(0) > lo) m_own.emplace_back(lo, hi->value_or(0));
+  return {};
+}
+
+Status Router::mark_scanned(store::Conn& conn) {
+  int64_t id = 0, entity = 0;
+  std::string kind;
+  auto st = conn.each("SELECT id, kind, COALESCE(entity_id, 0) FROM events ORDER BY id DESC LIMIT 1", {},
+                      [&](const store::Row& r) {
+                        id = r.i64(0);
+                        kind = r.text(1);
+                        entity = r.i64(2);
+                      });
+  if (!st) return fail(st.error());
+  m_scanned = id;
+  m_scanned_kind = std::move(kind);
+  m_scanned_entity = entity;
+  std::erase_if(m_own, [&](const auto& range) { return range.second <= m_scanned; });
+  return {};
+}
+
+Status Router::on_created(store::Tx& tx, const domain::Ticket& ticket) {
+  // An API read of the queue holds the lock: do not wait for it on the writer thread. The
+  // consumer routes this ticket, and the next create's scan sees its events as not reflected.
+  std::unique_lock lock(m_mu, std::try_to_lock);
+  if (!lock.owns_lock()) return {};
+  if (auto st = decide_at_create(tx, ticket, now_epoch()); !st) {
+    spdlog::warn("event=routing_at_create_failed ticket={} error=\"{}\"", ticket.id, st.error().message);
+    m_dirty = true;  // rebuild from the store before deciding at a create again
+  }
+  return {};
+}
+
+Status Router::decide_at_create(store::Tx& tx, const domain::Ticket& ticket, int64_t now) {
+  // Bounds the events the hook reads in one create (it reads those since the last create).
+  constexpr int64_t k_scan_limit = 512;
+  auto& conn = tx.conn();
+  if (auto st = check_reservations(conn); !st) return st;
+  if (!m_ready || m_dirty) return {};  // the consumer or the timer rebuilds, then routes it
+  if (m_scanned > 0) {
+    // A rollback may have given the id the hook saw last to another event: what it saw is gone.
+    bool same = false;
+    auto st = conn.each("SELECT kind, COALESCE(entity_id, 0) FROM events WHERE id = ?", {m_scanned},
+                        [&](const store::Row& r) { same = r.text(0) == m_scanned_kind && r.i64(1) == m_scanned_entity; });
+    if (!st) return fail(st.error());
+    if (!same) {
+      m_dirty = true;
+      return {};
+    }
+  }
+  // Every routing event since the hook last looked (or the consumer last handled) must be one
+  // the engine reflects: the router's own writes, this ticket's own events (its create, the
+  // triage that set its group), or a user event about someone who is not an agent. Anything else
+  // (a presence change, another ticket's update, a create the hook did not see) is the
+  // consumer's to apply first: it becomes the barrier.
+  struct Seen {
+    int64_t id;
+    std::string kind, entity;
+    int64_t entity_id;
+  };
+  std::vector<Seen> seen;
+  store::Params params{std::max(m_scanned, m_last_event)};
+  for (const auto& k : kinds()) params.push_back(k);
+  params.push_back(k_scan_limit);
+  auto st = conn.each("SELECT id, kind, entity, COALESCE(entity_id, 0) FROM events WHERE id > ? AND kind IN (" +
+                          store::placeholders(kinds().size()) + ") ORDER BY id LIMIT ?",
+                      params, [&](const store::Row& r) { seen.push_back({r.i64(0), r.text(1), r.text(2), r.i64(3)}); });
+  if (!st) return fail(st.error());
+  if (static_cast<int64_t>(seen.size()) >= k_scan_limit) {
+    // Far more than one create's worth: leave it to the consumer and go on from here next time.
+    m_barrier = std::max(m_barrier, seen.back().id);
+    m_scanned = seen.back().id;
+    m_scanned_kind = seen.back().kind;
+    m_scanned_entity = seen.back().entity_id;
+    return {};
+  }
+  int64_t last_mine = 0;
+  for (const auto& e : seen) {
+    if (e.entity == "ticket" && e.entity_id == ticket.id) {
+      last_mine = e.id;
+      continue;
+    }
+    if (std::any_of(m_own.begin(), m_own.end(), [&](const auto& r) { return e.id > r.first && e.id <= r.second; }))
+      continue;
+    if ((e.kind == "user.created" || e.kind == "user.updated") && !m_engine.agent_load(e.entity_id).known) {
+      // A requester created with the ticket, say. Someone who is (now) an agent matters.
+      auto staff = conn.scalar("SELECT 1 FROM users WHERE id = ? AND role IN ('agent', 'admin')", {e.entity_id});
+      if (!staff) return fail(staff.error());
+      if (!*staff) continue;
+    }
+    m_barrier = std::max(m_barrier, e.id);
+  }
+  bool reflected = m_barrier <= m_last_event;  // may the hook decide, and does the engine see this ticket?
+  if (reflected) {
+    std::optional<TicketFacts> facts;
+    bool deleted = false;
+    st = conn.each(std::string("SELECT ") + k_ticket_cols + " WHERE t.id = ?", {ticket.id},
+                   [&](const store::Row& r) { facts = map_ticket(r, deleted); });
+    if (!st) return fail(st.error());
+    const bool active = facts && !deleted && (facts->status == "new" || facts->status == "open");
+    if (active && facts->assignee_id) {
+      reflected = false;  // it counts toward a load the engine has not seen: the consumer's
+    } else if (active) {
+      // Waits when nobody is free: the consumer queues it (nothing the engine knows changes).
+      if (auto a = m_engine.assign_new(*facts, now)) {
+        if (auto r = conn.exec("SAVEPOINT routing_at_create"); !r) {
+          m_engine.release(*a);
+          return r;
+        }
+        auto id = write_assignment(tx, *a, now, true);
+        if (!id) {
+          if (auto r = conn.exec("ROLLBACK TO routing_at_create; RELEASE routing_at_create"); !r) return r;
+          spdlog::warn("event=routing_assignment_skipped ticket={} agent={} reason=\"{}\"", a->ticket_id, a->agent_id,
+                       id.error().message);
+          if (!m_engine.release(*a)) m_dirty = true;
+          reflected = false;
+        } else {
+          if (auto r = conn.exec("RELEASE routing_at_create"); !r) return r;
+          m_reserved.push_back({*a, *id, false});
+          auto settle = std::make_shared<Settle>(*this, *id);
+          tx.on_commit([settle] { settle->committed(); });
+        }
+      }
+    }
+  }
+  if (!reflected) m_barrier = std::max(m_barrier, last_mine);
+  return mark_scanned(conn);
 }
 
 }  // namespace rapport::routing

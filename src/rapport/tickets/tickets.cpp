@@ -791,6 +791,10 @@ Result<Change> update_ticket(store::Tx& tx, Id id, const Json& in, const Princip
 
 void set_after_write_hook(AfterWriteHook hook) { after_write_hook() = std::move(hook); }
 
+Status run_after_write_hook(store::Tx& tx, const Ticket& before, const Principal& actor, Change& change) {
+  return run_hook(tx, before, std::nullopt, actor, change);
+}
+
 Result<Change> apply_rule_update(store::Tx& tx, Id id, const Json& in, const RuleVia& rule, std::optional<Id> join_audit) {
   domain::Principal system;
   system.role = domain::Role::admin;  // rules act with an admin's reach, as Zendesk's do

@@ -116,6 +116,10 @@ struct Written {
 using AfterWriteHook = std::function<Status(store::Tx& tx, const Written& written, Change& change)>;
 // Set once before traffic starts (not thread-safe against concurrent writes); empty: no hook.
 void set_after_write_hook(AfterWriteHook hook);
+// Runs the after-write hook over a change made by apply_rule_update on behalf of a system that
+// is not a rule (routing's assignments), so triggers see it as they see a manual update: `before`
+// is the ticket before the change, and `change` is updated to what the hook left.
+Status run_after_write_hook(store::Tx& tx, const Ticket& before, const Principal& actor, Change& change);
 
 // Who made an automatic change: a trigger or an automation, shown as Zendesk's via
 // {channel: "rule", source: {rel, from: {id, title}}}.
