@@ -255,11 +255,24 @@ Status apply_fields(store::Tx& tx, JsonInput& in, Ticket& t, const Principal& ac
   return {};
 }
 
-// The full-text index is written through Tx::defer (see there why): in order, at the end of the
-// batch, in the same transaction.
-void fts_write(store::Tx& tx, std::string sql, std::vector<store::Param> params) {
-  tx.defer([sql = std::move(sql), params = std::move(params)](store::Conn& conn) -> Status {
-    if (auto r = conn.run(sql, params); !r) return fail(r.error());
+Result<Ticket> read_ticket(store::Conn& conn, Id id);
+
+// The full-text row of a ticket, derived from the ticket as it stands at the end of the batch
+// (Tx::defer says why it waits until then): its subject, every comment's body in order, and its
+// search facets; no row for a deleted or vanished ticket. Deriving instead of replaying the job's
+// edits keeps the index true when a job rolls part of its work back to a savepoint of its own
+// (a bulk create's failed item): a replayed insert would index a ticket that was never stored.
+void reindex_later(store::Tx& tx, Id id) {
+  tx.defer([id](store::Conn& conn) -> Status {
+    if (auto r = conn.run("DELETE FROM ticket_fts WHERE rowid = ?", {id}); !r) return fail(r.error());
+    auto t = read_ticket(conn, id);
+    if (!t) return t.error().code == ErrorCode::not_found ? Status{} : fail(t.error());
+    if (t->deleted_at) return {};
+    auto body = conn.scalar_text("SELECT group_concat(body, ' ') FROM (SELECT body FROM comments WHERE ticket_id = ? ORDER BY id)", {id});
+    if (!body) return fail(body.error());
+    auto r = conn.run("INSERT INTO ticket_fts(rowid, subject, body, facets) VALUES (?, ?, ?, ?)",
+                      {id, t->subject, body->value_or(""), domain::facets::of(*t)});
+    if (!r) return fail(r.error());
     return {};
   });
 }
@@ -607,8 +620,7 @@ Result<Change> create_ticket(store::Tx& tx, const Json& in, const Principal& act
   if (auto r = conn.run("UPDATE audits SET events = ? WHERE id = ?", {audit.events.dump(), audit.id}); !r)
     return fail(r.error());
   if (auto st = write_tags(conn, t); !st) return fail(st.error());
-  fts_write(tx, "INSERT INTO ticket_fts(rowid, subject, body, facets) VALUES (?, ?, ?, ?)",
-            {t.id, t.subject, nc->body, domain::facets::of(t)});
+  reindex_later(tx, t.id);
   events::Event e{"ticket.created", "ticket", t.id, actor_id(actor), actor.token_id,
                   {{"status", t.status}, {"channel", t.channel}, {"requester_id", t.requester_id},
                    {"group_id", opt(t.group_id)}, {"assignee_id", opt(t.assignee_id)}, {"tags", t.tags},
@@ -721,7 +733,6 @@ Result<Change> update_impl(store::Tx& tx, Id id, const Json& in, const Principal
     if (auto st = link_uploads(conn, nc->uploads, id, c->id, actor); !st) return fail(st.error());
     comment = *c;
     audit.events.push_back(comment_event(*c));
-    fts_write(tx, "UPDATE ticket_fts SET body = body || ' ' || ? WHERE rowid = ?", {nc->body, id});
   }
   for (auto& c : changes) audit.events.push_back(c);
   for (std::size_t i = first_new_event; i < audit.events.size(); ++i) {
@@ -733,16 +744,8 @@ Result<Change> update_impl(store::Tx& tx, Id id, const Json& in, const Principal
   if (changed.contains("tags")) {
     if (auto st = write_tags(conn, t); !st) return fail(st.error());
   }
-  // One FTS5 update re-indexes the whole row, so the subject and the facets go together.
-  auto facets = domain::facets::of(t);
-  bool facets_changed = facets != domain::facets::of(*current);
-  if (changed.contains("subject") && facets_changed) {
-    fts_write(tx, "UPDATE ticket_fts SET subject = ?, facets = ? WHERE rowid = ?", {t.subject, facets, id});
-  } else if (changed.contains("subject")) {
-    fts_write(tx, "UPDATE ticket_fts SET subject = ? WHERE rowid = ?", {t.subject, id});
-  } else if (facets_changed) {
-    fts_write(tx, "UPDATE ticket_fts SET facets = ? WHERE rowid = ?", {facets, id});
-  }
+  // Text or a filterable field changed: the ticket's full-text row is derived again.
+  if (nc || changed.contains("subject") || domain::facets::of(t) != domain::facets::of(*current)) reindex_later(tx, id);
   Json data = {{"changes", changed}, {"audit_id", audit.id}, {"status", t.status}};
   if (comment) {
     data["comment"] = {{"id", comment->id}, {"public", comment->is_public}, {"author_id", comment->author_id},
@@ -810,7 +813,7 @@ Status delete_ticket(store::Tx& tx, Id id, const Principal& actor) {
                              {now, now, now, id});
       !r)
     return fail(r.error());
-  fts_write(tx, "DELETE FROM ticket_fts WHERE rowid = ?", {id});
+  reindex_later(tx, id);
   if (auto r = tx.conn().run("DELETE FROM ticket_tags WHERE ticket_id = ?", {id}); !r) return fail(r.error());
   events::Event e{"ticket.deleted", "ticket", id, actor_id(actor), actor.token_id, {{"status", current->status}}};
   if (auto ev = events::append(tx.conn(), e, now); !ev) return fail(ev.error());
