@@ -368,7 +368,8 @@ std::string to_utf8(std::string_view bytes, std::string_view charset) {
   init_gmime();
   std::string name = cs;
   if (auto* mapped = g_mime_charset_iconv_name(cs.c_str())) name = mapped;
-  if (auto converted = iconv_to_utf8(bytes, name.c_str())) return *converted;
+  // iconv can emit sequences valid_utf8 refuses (a Shift_JIS part the fuzzer found): scrub them.
+  if (auto converted = iconv_to_utf8(bytes, name.c_str())) return scrub_utf8(*converted);
   if (valid_utf8(bytes)) return std::string(bytes);
   return from_cp1252(bytes);
 }

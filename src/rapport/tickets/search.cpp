@@ -31,7 +31,6 @@ int priority_rank(const std::string& p) {
   return -1;
 }
 
-std::string sql_op(const std::string& op) { return op == ":" ? "=" : op; }
 
 // A full-text query that matches each word as a prefix, or the phrase exactly.
 std::string fts_expr(const SearchTerm& t) {
