@@ -55,21 +55,7 @@ Json public_json(const knowledge::Incident& i) {
 }
 
 void write_incident(const CtxPtr& c, std::function<Result<knowledge::Incident>(store::Tx&)> fn, unsigned status) {
-  auto out = std::make_shared<knowledge::Incident>();
-  c->api.write(
-      c,
-      [fn = std::move(fn), out](store::Tx& tx) -> Status {
-        auto r = fn(tx);
-        if (!r) return fail(r.error());
-        *out = std::move(*r);
-        return {};
-      },
-      [c, out, status](Status st) {
-        if (!st) return c->api.reply_error(c, st.error());
-        auto res = json_response(status, {{"incident", incident_json(*out, c->base)}});
-        if (status == 201) res.set(bhttp::field::location, path_of(c, "incidents", out->id));
-        c->api.reply(c, std::move(res));
-      });
+  write_record<knowledge::Incident>(c, status, "incident", std::move(fn), [c](const knowledge::Incident& x) { return incident_json(x, c->base); }, "incidents");
 }
 
 void list(const CtxPtr& c) {

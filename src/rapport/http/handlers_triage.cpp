@@ -12,21 +12,7 @@ namespace {
 automation::RuleOptions rule_options(const CtxPtr& c) { return {c->api.config().business_hours}; }
 
 void write_category(const CtxPtr& c, std::function<Result<triage::Category>(store::Tx&)> fn, unsigned status) {
-  auto out = std::make_shared<triage::Category>();
-  c->api.write(
-      c,
-      [fn = std::move(fn), out](store::Tx& tx) -> Status {
-        auto r = fn(tx);
-        if (!r) return fail(r.error());
-        *out = std::move(*r);
-        return {};
-      },
-      [c, out, status](Status st) {
-        if (!st) return c->api.reply_error(c, st.error());
-        auto res = json_response(status, {{"category", triage::to_json(*out)}});
-        if (status == 201) res.set(bhttp::field::location, path_of(c, "triage/categories", out->id));
-        c->api.reply(c, std::move(res));
-      });
+  write_record<triage::Category>(c, status, "category", std::move(fn), [](const triage::Category& x) { return triage::to_json(x); }, "triage/categories");
 }
 
 void list(const CtxPtr& c) {
