@@ -318,6 +318,27 @@ describe('routing', { timeout: 240_000 }, () => {
     for (const x of [l, m]) await capacity(x, { api: 5 });
     await presence(l, 'online');
     await policy(g.id);
+    // Triggers see a return like any unassignment.
+    const trigger = (
+      await api.post(
+        '/api/v2/triggers.json',
+        {
+          trigger: {
+            title: 'Tag returned work',
+            conditions: {
+              all: [
+                { field: 'group_id', operator: 'is', value: String(g.id) },
+                { field: 'assignee_id', operator: 'changed' },
+                { field: 'assignee_id', operator: 'is', value: '' },
+              ],
+            },
+            actions: [{ field: 'current_tags', value: 'returned_to_queue' }],
+          },
+        },
+        { expect: 201 },
+      )
+    ).body.trigger;
+    await settled();
     const unstarted = await ticketIn(g.id);
     const started = await ticketIn(g.id);
     assert.equal(await assigned(unstarted), l.id);
@@ -329,11 +350,23 @@ describe('routing', { timeout: 240_000 }, () => {
     assert.equal(await assigneeOf(started), l.id, 'started work stays');
     const returned = JSON.parse(await sql(`SELECT data FROM events WHERE kind = 'routing.returned' AND entity_id = ${unstarted}`));
     assert.equal(returned.agent_id, l.id);
+    const back = (await api.get(`/api/v2/tickets/${unstarted}.json`, { expect: 200 })).body.ticket;
+    assert.ok(back.tags.includes('returned_to_queue'), JSON.stringify(back.tags));
+    const kept = (await api.get(`/api/v2/tickets/${started}.json`, { expect: 200 })).body.ticket;
+    assert.ok(!kept.tags.includes('returned_to_queue'), JSON.stringify(kept.tags));
+    const { body: audits } = await api.get(`/api/v2/tickets/${unstarted}/audits.json`, { expect: 200 });
+    const ret = audits.audits.find((au) => au.events.some((e) => e.field_name === 'assignee_id' && e.value === null));
+    assert.ok(ret, JSON.stringify(audits.audits));
+    assert.ok(
+      ret.events.some((e) => e.field_name === 'tags' && e.via?.source?.from?.id === trigger.id),
+      JSON.stringify(ret.events),
+    );
     // It keeps its place in time: it waited since it first came in.
     const enq = await sql(`SELECT enqueued_at FROM routing_assignments WHERE ticket_id = ${unstarted}`);
     assert.equal(Date.parse(item.enqueued_at) / 1000, Number(enq));
     await presence(m, 'online');
     assert.equal(await assigned(unstarted), m.id);
+    await api.put(`/api/v2/triggers/${trigger.id}.json`, { trigger: { active: false } }, { expect: 200 });
   });
 
   test("an agent's manual assignment wins over the queue", async () => {

@@ -389,9 +389,12 @@ Status Router::return_work(store::Tx& tx, AgentId agent, int64_t now) {
       "ORDER BY a.id",
       {agent}, [&](const store::Row& r) { work.push_back({r.i64(0), r.i64(1), r.i64(2), r.i64(3), r.i64(4)}); });
   if (!st) return fail(st.error());
+  const auto system = accounts::system_principal();
   for (const auto& w : work) {
     const Policy* policy = m_engine.policy_for(w.group_id);
     tickets::RuleVia via{"routing", w.policy_id, policy ? policy->name : std::string("Routing")};
+    auto before = tickets::get_ticket(conn, w.ticket_id, system);
+    if (!before) return fail(before.error());
     auto up = tickets::apply_rule_update(tx, w.ticket_id, Json{{"assignee_id", nullptr}}, via);
     if (!up) return fail(up.error());
     if (auto r = conn.run("UPDATE routing_assignments SET returned_at = ? WHERE id = ?", {now, w.assignment_id}); !r)
@@ -406,6 +409,9 @@ Status Router::return_work(store::Tx& tx, AgentId agent, int64_t now) {
                      {{"agent_id", agent}, {"group_id", w.group_id}, {"policy_id", w.policy_id},
                       {"assignment_id", w.assignment_id}}};
     if (auto r = events::append(conn, ev, now); !r) return fail(r.error());
+    // Triggers see the return like any unassignment (e.g. tag it, tell the team lead); whatever
+    // they change is in the ticket the engine reads next.
+    if (auto s = tickets::run_after_write_hook(tx, *before, system, *up); !s) return s;
     if (auto s = refresh_ticket(conn, w.ticket_id, w.enqueued_at); !s) return s;
   }
   if (work.empty()) return {};
