@@ -197,6 +197,33 @@ describe('tickets', () => {
     assert.equal(after.comments[2].author_id, eu.id);
   });
 
+  test('posted html_body is sanitized before it is stored: staff keep formatting and images, customers lose remote images', async () => {
+    const hostile =
+      '<p onclick="steal()">Hello <b>there</b><script>alert(1)</script></p>' +
+      '<img src="https://cdn.example.com/logo.png" onerror="alert(2)"><a href="javascript:alert(3)">click</a>' +
+      '<iframe src="https://evil.example.com/"></iframe>';
+    const t = await createTicket(api, { subject: 'HTML from an integration', comment: { html_body: hostile } });
+    await api.put(`/api/v2/tickets/${t.id}.json`, { ticket: { comment: { body: 'plain too', html_body: hostile } } }, { expect: 200 });
+    const eu = await createUser(api, { name: 'Hal Html', email: 'hal-html@example.com', role: 'end-user' });
+    const asHal = api.as(tokenAuth(eu.email, srv.token));
+    const mine = await createTicket(asHal, { subject: 'Mine', comment: { html_body: hostile } });
+    const staff = (await api.get(`/api/v2/tickets/${t.id}/comments.json`, { expect: 200 })).body.comments;
+    const customer = (await api.get(`/api/v2/tickets/${mine.id}/comments.json`, { expect: 200 })).body.comments;
+    assert.equal(staff.length, 2);
+    for (const c of [...staff, customer[0]]) {
+      assert.doesNotMatch(c.html_body, /script|onclick|onerror|javascript:|iframe|alert/i, c.html_body);
+      assert.match(c.html_body, /<b>there<\/b>/);
+      assert.match(c.html_body, />click</, 'a link without a safe target keeps its text');
+    }
+    // The html-only create got its plain body from the sanitized HTML; the update kept its own.
+    assert.match(staff[0].body, /Hello there/);
+    assert.doesNotMatch(staff[0].body, /alert/);
+    assert.equal(staff[1].body, 'plain too');
+    assert.match(staff[0].html_body, /<img src="https:\/\/cdn\.example\.com\/logo\.png"/);
+    assert.doesNotMatch(customer[0].html_body, /\ssrc="https:/, customer[0].html_body);
+    assert.match(customer[0].html_body, /data-remote-src="https:\/\/cdn\.example\.com\/logo\.png"/);
+  });
+
   test('audits list the create and every update', async () => {
     const t = await createTicket(api, { subject: 'Audited' });
     await api.put(`/api/v2/tickets/${t.id}.json`, { ticket: { priority: 'normal' } }, { expect: 200 });

@@ -12,6 +12,21 @@ namespace {
 
 const std::vector<std::string> k_ticket_sorts = {"id", "created_at", "updated_at"};
 
+// A posted comment's html_body is made safe before anything stores it: the API hands html_body
+// to every integration and the outbox mails it to the customer, so a raw <script> or onerror
+// posted here would run in readers we do not control. Done here, on the HTTP thread, with the
+// email sanitizer (tickets cannot link it); email intake stores its own sanitized HTML. Staff keep
+// their remote images (a signature's logo is meant to load); anyone else's stay unloaded until
+// the reader asks, as an inbound email's do. Everything else about the input is left to tickets.
+void sanitize_posted_html(Json& ticket, const domain::Principal& who) {
+  auto c = ticket.find("comment");
+  if (c == ticket.end() || !c->is_object()) return;
+  auto h = c->find("html_body");
+  if (h == c->end() || !h->is_string()) return;
+  auto safe = email::sanitize_html(h->get_ref<const std::string&>());
+  *h = who.is_staff() ? email::with_remote_images(safe.html) : std::move(safe.html);
+}
+
 void list(const CtxPtr& c, tickets::TicketFilter f) {
   auto pr = page_request(*c, true, k_ticket_sorts);
   if (!pr) return c->api.reply_error(c, pr.error());
@@ -80,6 +95,7 @@ void show_many(const CtxPtr& c) {
 void create(const CtxPtr& c) {
   auto in = body_object(*c, "ticket");
   if (!in) return c->api.reply_error(c, in.error());
+  sanitize_posted_html(*in, c->who);
   auto out = std::make_shared<tickets::Change>();
   c->api.write(
       c,
@@ -102,6 +118,7 @@ void update(const CtxPtr& c) {
   if (!id) return c->api.reply_error(c, Error::not_found());
   auto in = body_object(*c, "ticket");
   if (!in) return c->api.reply_error(c, in.error());
+  sanitize_posted_html(*in, c->who);
   auto out = std::make_shared<tickets::Change>();
   c->api.write(
       c,
@@ -142,6 +159,8 @@ void create_many(const CtxPtr& c) {
   auto items = j["tickets"];
   if (items.empty() || items.size() > 100)
     return c->api.reply_error(c, Error::invalid("tickets must hold between 1 and 100 tickets"));
+  for (auto& item : items)
+    if (item.is_object()) sanitize_posted_html(item, c->who);
   auto job = std::make_shared<domain::JobStatus>();
   auto total = static_cast<int64_t>(items.size());
   c->api.write(
