@@ -143,8 +143,10 @@ TEST_F(EmailTest, EveryFuzzSeedAndPastCrashGivesATicketOrAClearRejection) {
         EXPECT_TRUE(r.error().code == ErrorCode::validation || r.error().code == ErrorCode::too_large) << r.error().message;
         continue;
       }
-      if (r->ticket_id)
-        for (const auto& c : comments(*r->ticket_id)) EXPECT_TRUE(valid_utf8(c.body)) << c.body;
+      if (!r->ticket_id) continue;
+      for (const auto& c : comments(*r->ticket_id)) {
+        EXPECT_TRUE(valid_utf8(c.body)) << c.body;
+      }
     }
   }
   EXPECT_GE(files, 20) << "the seed corpus is in fuzz/corpus";

@@ -60,8 +60,6 @@ std::vector<int64_t> ids_of(const Json& arr) {
 
 bool contains(const std::vector<int64_t>& v, int64_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
-std::string display(const Address& a) { return a.name.empty() ? a.email : a.name + " <" + a.email + ">"; }
-
 // The comment text: what the sender wrote this time.
 std::string comment_body(const ParsedMessage& m) {
   std::string text = m.html_only ? html_to_plain(strip_quoted_html(m.html)) : m.text;

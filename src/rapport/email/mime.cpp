@@ -43,10 +43,6 @@ std::string str_or_empty(const char* s) { return s ? std::string(s) : std::strin
 
 std::string lower_trim(const char* s) { return s ? to_lower(trim(s)) : std::string(); }
 
-bool starts_with_ci(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
-
 // Counts header lines that start a MIME entity's Content-Type. Every multipart or message/rfc822
 // container needs one, so this bounds the entities (and the nesting) GMime's recursive parser
 // could build, before it runs. Hand-written: it is one pass over bytes already in memory.
