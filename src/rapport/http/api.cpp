@@ -1,4 +1,5 @@
 #include <rapport/http/api.hpp>
+#include <rapport/http/handler_util.hpp>
 
 #include <boost/beast/websocket.hpp>
 
@@ -330,6 +331,7 @@ bool Api::authenticate(const CtxPtr& c, AuthMode mode) {
     return false;
   }
   auto& conn = **lease;
+  ReadSnapshot snapshot(conn);
   Result<domain::Principal> who = fail(Error{ErrorCode::unauthenticated, "Couldn't authenticate you", {}, {}});
   bool presented = false;
   if (auto auth = c->header("Authorization")) {
