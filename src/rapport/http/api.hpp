@@ -171,6 +171,14 @@ class Api {
   std::unordered_map<std::string, Window> m_rate;
   std::unordered_map<std::string, Window> m_logins;
   std::unordered_map<std::string, Window> m_exports;
+  // API-token credentials already checked, by SHA-256 of the credential headers: the principal
+  // and the auth_epoch (migration V020) it was read at. Trusted only while the epoch is unchanged.
+  struct CachedPrincipal {
+    int64_t epoch = 0;
+    domain::Principal who;
+  };
+  std::mutex m_auth_mu;
+  std::unordered_map<std::string, CachedPrincipal> m_auth_cache;
   std::unique_ptr<TaskPool> m_db_pool;  // last: its threads stop before the rest goes
 };
 
