@@ -9,6 +9,7 @@ import {
   bearerAuth,
   checkInvariants,
   client,
+  createTicket,
   createUser,
   newToken,
   passwordAuth,
@@ -92,6 +93,53 @@ describe('auth', () => {
     await api.put(`/api/v2/users/${sus.id}.json`, { user: { suspended: true } }, { expect: 200 });
     await api.get('/api/v2/tickets.json', { auth: tokenAuth(sus.email, srv.token), expect: 401 });
     assert.equal((await me(tokenAuth(sus.email, srv.token))).id, null, 'me falls back to the anonymous user');
+  });
+
+  test("a token's permissions follow the user's role, groups and organization on the very next request", async () => {
+    // The server caches a checked token's principal; every change below must show at once.
+    const g = (await api.post('/api/v2/groups.json', { group: { name: 'Cache Team' } }, { expect: 201 })).body.group;
+    const mover = await createUser(api, { name: 'Mo Ver', email: 'mover@example.com', role: 'agent' });
+    const auth = tokenAuth(mover.email, srv.token);
+    const t = await createTicket(api, { subject: 'In the cache team', group_id: g.id, assignee_id: admin.id });
+    for (let i = 0; i < 3; i++) await api.get(`/api/v2/tickets/${t.id}.json`, { auth, expect: 404 });
+    await api.put(`/api/v2/users/${mover.id}.json`, { user: { group_ids: [g.id] } }, { expect: 200 });
+    await api.get(`/api/v2/tickets/${t.id}.json`, { auth, expect: 200 });
+    await api.put(`/api/v2/users/${mover.id}.json`, { user: { group_ids: [] } }, { expect: 200 });
+    await api.get(`/api/v2/tickets/${t.id}.json`, { auth, expect: 404 });
+    await api.get('/api/v2/users.json', { auth, expect: 200 });
+    await api.put(`/api/v2/users/${mover.id}.json`, { user: { role: 'end-user' } }, { expect: 200 });
+    await api.get('/api/v2/users.json', { auth, expect: 403 });
+    // An end user sees their organization's tickets only while it shares them.
+    const org = (await api.post('/api/v2/organizations.json', { organization: { name: 'Cache Org', shared_tickets: true } }, { expect: 201 }))
+      .body.organization;
+    const peer = await createUser(api, { name: 'Pe Er', email: 'peer@example.com', organization_id: org.id });
+    await api.put(`/api/v2/users/${mover.id}.json`, { user: { organization_id: org.id } }, { expect: 200 });
+    const shared = await createTicket(api, { subject: 'Shared', requester_id: peer.id });
+    await api.get(`/api/v2/tickets/${shared.id}.json`, { auth, expect: 200 });
+    await api.put(`/api/v2/organizations/${org.id}.json`, { organization: { shared_tickets: false } }, { expect: 200 });
+    await api.get(`/api/v2/tickets/${shared.id}.json`, { auth, expect: 404 });
+    await api.put(`/api/v2/users/${mover.id}.json`, { user: { suspended: true } }, { expect: 200 });
+    await api.get('/api/v2/tickets.json', { auth, expect: 401 });
+  });
+
+  test('a token revoked with the CLI is refused by the running server on the next request', async () => {
+    const owner = await createUser(api, { name: 'Rev Oke', email: 'revoke@example.com', role: 'agent' });
+    const t = await newToken(srv, owner.email);
+    for (const auth of [tokenAuth(owner.email, t), bearerAuth(t)]) assert.equal((await me(auth)).id, owner.id);
+    const listed = (await srv.run(['token', 'list', '--email', owner.email])).stdout.trim().split('\n');
+    assert.equal(listed.length, 1, listed.join('\n'));
+    const [id, created, state] = listed[0].split('\t');
+    assert.match(created, /^\d{4}-\d{2}-\d{2}T/);
+    assert.equal(state, 'active');
+    await srv.run(['token', 'revoke', '--id', id]);
+    await api.get('/api/v2/tickets.json', { auth: tokenAuth(owner.email, t), expect: 401 });
+    await api.get('/api/v2/tickets.json', { auth: bearerAuth(t), expect: 401 });
+    assert.match((await srv.run(['token', 'list', '--email', owner.email])).stdout, /\trevoked \d{4}-/);
+    // The admin's own token still works, and an unknown id is an error.
+    await api.get('/api/v2/tickets.json', { expect: 200 });
+    const bad = await srv.run(['token', 'revoke', '--id', '999999'], { check: false });
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /no API token 999999/);
   });
 
   describe('browser sessions', () => {

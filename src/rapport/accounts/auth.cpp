@@ -118,6 +118,32 @@ Result<std::string> create_token(store::Tx& tx, const std::string& email, const 
   return token;
 }
 
+Result<std::vector<TokenInfo>> list_tokens(store::Conn& conn, const std::string& email) {
+  auto user = conn.scalar("SELECT id FROM users WHERE email_key = ?", {to_lower(email)});
+  if (!user) return fail(user.error());
+  if (!*user) return fail(Error::not_found("no user with email " + email));
+  std::vector<TokenInfo> out;
+  auto st = conn.each("SELECT id, description, created_at, revoked_at FROM api_tokens WHERE user_id = ? ORDER BY id",
+                      {**user}, [&](const store::Row& r) {
+                        out.push_back(TokenInfo{r.i64(0), r.text(1), r.i64(2), r.opt_i64(3)});
+                      });
+  if (!st) return fail(st.error());
+  return out;
+}
+
+Status revoke_token(store::Tx& tx, int64_t id) {
+  auto owner = tx.conn().scalar("SELECT user_id FROM api_tokens WHERE id = ?", {id});
+  if (!owner) return fail(owner.error());
+  if (!*owner) return fail(Error::not_found("no API token " + std::to_string(id)));
+  int64_t now = now_epoch();
+  auto r = tx.conn().run("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", {now, id});
+  if (!r) return fail(r.error());
+  if (*r == 0) return {};  // already revoked
+  events::Event e{"token.revoked", "token", id, std::nullopt, std::nullopt, {{"user_id", **owner}}};
+  if (auto ev = events::append(tx.conn(), e, now); !ev) return fail(ev.error());
+  return {};
+}
+
 Result<NewSession> create_session(store::Tx& tx, int64_t user_id, int64_t ttl_seconds) {
   NewSession s{crypto::random_token(32), crypto::random_token(32), now_epoch() + ttl_seconds};
   int64_t now = now_epoch();

@@ -3,6 +3,7 @@
 // sessions (cookie id stored hashed, with a CSRF token).
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <rapport/base/error.hpp>
 #include <rapport/domain/user.hpp>
@@ -26,6 +27,20 @@ Result<Principal> authenticate_bearer(store::Conn& conn, const std::string& toke
 
 // Creates an API token for the user with this email; returns the token (shown once).
 Result<std::string> create_token(store::Tx& tx, const std::string& email, const std::string& description);
+
+// A token as an operator sees it: never the token itself (only its hash is stored).
+struct TokenInfo {
+  int64_t id = 0;
+  std::string description;
+  int64_t created_at = 0;
+  std::optional<int64_t> revoked_at;
+};
+// The tokens of the user with this email, oldest first. not_found: no such user.
+Result<std::vector<TokenInfo>> list_tokens(store::Conn& conn, const std::string& email);
+// Revokes token `id`: it stops authenticating on the next request (the server's cache of checked
+// tokens is keyed to auth_epoch, which this moves). not_found: no such token; revoking a revoked
+// token changes nothing.
+Status revoke_token(store::Tx& tx, int64_t id);
 
 struct NewSession {
   std::string cookie;  // the value for the cookie; only its hash is stored

@@ -11,6 +11,7 @@
 #include <rapport/app/serve.hpp>
 #include <rapport/base/crypto.hpp>
 #include <rapport/base/log.hpp>
+#include <rapport/base/time.hpp>
 #include <rapport/cli/commands.hpp>
 #include <rapport/cli/mail.hpp>
 #include <rapport/store/migrate.hpp>
@@ -74,6 +75,13 @@ int main(int argc, char** argv) {
   token_create->add_option("--db", db, "SQLite database")->capture_default_str();
   token_create->add_option("--email", email, "the user the token belongs to")->required();
   token_create->add_option("--description", token_desc, "what the token is for");
+  auto* token_list = token->add_subcommand("list", "List a user's API tokens (id, created, revoked, description)");
+  token_list->add_option("--db", db, "SQLite database")->capture_default_str();
+  token_list->add_option("--email", email, "the user whose tokens to list")->required();
+  auto* token_revoke = token->add_subcommand("revoke", "Revoke an API token; a running server refuses it at once");
+  int64_t token_id = 0;
+  token_revoke->add_option("--db", db, "SQLite database")->capture_default_str();
+  token_revoke->add_option("--id", token_id, "the token's id (from `token list`)")->required();
 
   auto* backup = app.add_subcommand("backup", "Write a consistent online copy of the database");
   std::string backup_path;
@@ -141,6 +149,25 @@ int main(int argc, char** argv) {
     });
     if (!st) return report(st.error());
     std::cout << t << "\n";
+    return 0;
+  }
+  if (token_list->parsed()) {
+    auto s = open_store(db);
+    if (!s) return report(s.error());
+    auto tokens = (*s)->read([&](store::Conn& conn) { return accounts::list_tokens(conn, email); });
+    if (!tokens) return report(tokens.error());
+    for (const auto& t : *tokens)
+      std::cout << t.id << "\t" << iso8601(t.created_at) << "\t"
+                << (t.revoked_at ? "revoked " + iso8601(*t.revoked_at) : std::string("active")) << "\t"
+                << t.description << "\n";
+    return 0;
+  }
+  if (token_revoke->parsed()) {
+    auto s = open_store(db);
+    if (!s) return report(s.error());
+    auto st = (*s)->writer().run([&](store::Tx& tx) { return accounts::revoke_token(tx, token_id); });
+    if (!st) return report(st.error());
+    std::cout << "revoked token " << token_id << "\n";
     return 0;
   }
   if (backup->parsed()) {
