@@ -65,7 +65,18 @@ describe('routing in the web UI', { timeout: 180_000 }, () => {
       await page.getByTestId('routing-policy-save').click();
       await expectText(page.getByTestId(`routing-policy-${group.id}`), 'least busy');
 
+      // The agent's current settings are held back here until the fields have been checked: while
+      // they load, nothing typed may be overwritten by their late answer, so the fields are locked.
+      let release;
+      const held = new Promise((resolve) => (release = resolve));
+      await page.route(`**/api/v2/routing/agents/${agent.id}/capacity`, async (route) => {
+        if (route.request().method() === 'GET') await held;
+        await route.continue();
+      });
       await page.getByTestId('routing-agent').selectOption(String(agent.id));
+      assert.equal(await page.getByTestId('routing-agent-cap-email').isDisabled(), true, 'locked while loading');
+      assert.equal(await page.getByTestId('routing-agent-save').isDisabled(), true, 'cannot save while loading');
+      release();
       await page.getByTestId('routing-agent-cap-email').fill('8');
       await page.getByTestId('routing-agent-cap-chat').fill('2');
       await page.getByTestId(`routing-agent-skill-${skill.id}`).fill('4');

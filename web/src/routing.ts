@@ -247,19 +247,36 @@ function agentForm(skills: Skill[], agents: User[]): HTMLElement {
     levels.length ? h('p', null, 'Skill levels (1–5; empty: none)') : null,
     h('div', { class: 'inline-form' }, ...levels.map(({ s, input }) => h('label', null, `${s.name} `, input))),
   );
+  const save = h('button', { type: 'submit', testid: 'routing-agent-save' }, 'Save');
+  // While the chosen agent's settings load, the fields are read-only: what someone types there
+  // would otherwise be overwritten when the answer arrives (and saved as the old values). A late
+  // answer for an agent no longer chosen is ignored.
+  const setLoading = (on: boolean): void => {
+    for (const { input } of [...caps, ...levels]) input.disabled = on;
+    save.disabled = on;
+  };
+  let shown = 0;
   agent.addEventListener('change', () => {
     replaceChildren(status);
     if (!agent.value) return;
+    const seq = ++shown;
+    setLoading(true);
     Promise.all([
       request<Capacity>('GET', `/api/v2/routing/agents/${agent.value}/capacity`),
       request<{ agent_skills: AgentSkill[] }>('GET', `/api/v2/routing/agents/${agent.value}/skills`),
     ])
       .then(([cap, sk]) => {
+        if (seq !== shown) return;
         for (const { c, input } of caps) input.value = cap.capacity[c] === undefined ? '' : String(cap.capacity[c]);
         const by = new Map(sk.agent_skills.map((x) => [x.skill_id, x.level]));
         for (const { s, input } of levels) input.value = by.has(s.id) ? String(by.get(s.id)) : '';
       })
-      .catch((err: unknown) => replaceChildren(status, failure(err)));
+      .catch((err: unknown) => {
+        if (seq === shown) replaceChildren(status, failure(err));
+      })
+      .finally(() => {
+        if (seq === shown) setLoading(false);
+      });
   });
   const form = h(
     'form',
@@ -267,7 +284,7 @@ function agentForm(skills: Skill[], agents: User[]): HTMLElement {
     h('h4', null, "An agent's capacity and skills"),
     h('div', { class: 'field' }, h('label', { for: a }, 'Agent'), agent),
     fields,
-    h('button', { type: 'submit', testid: 'routing-agent-save' }, 'Save'),
+    save,
     status,
   );
   form.addEventListener('submit', (ev) => {
