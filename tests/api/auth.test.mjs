@@ -122,6 +122,17 @@ describe('auth', () => {
     await api.get('/api/v2/tickets.json', { auth, expect: 401 });
   });
 
+  test("a suspended admin's token acts for nobody, through Basic or Bearer", async () => {
+    const boss = await createUser(api, { name: 'Sus Boss', email: 'sus-boss@example.com', role: 'admin' });
+    const t = await newToken(srv, boss.email);
+    assert.equal((await me(tokenAuth(eve.email, t))).id, eve.id);
+    assert.equal((await me(bearerAuth(t), { 'X-On-Behalf-Of': eve.email })).id, eve.id);
+    await api.put(`/api/v2/users/${boss.id}.json`, { user: { suspended: true } }, { expect: 200 });
+    await api.get('/api/v2/tickets.json', { auth: tokenAuth(eve.email, t), expect: 401 });
+    await api.get('/api/v2/tickets.json', { auth: tokenAuth(boss.email, t), expect: 401 });
+    await api.get('/api/v2/tickets.json', { auth: bearerAuth(t), headers: { 'X-On-Behalf-Of': eve.email }, expect: 401 });
+  });
+
   test('a token revoked with the CLI is refused by the running server on the next request', async () => {
     const owner = await createUser(api, { name: 'Rev Oke', email: 'revoke@example.com', role: 'agent' });
     const t = await newToken(srv, owner.email);

@@ -46,8 +46,9 @@ Result<Principal> authenticate_token(store::Conn& conn, const std::string& email
   std::optional<int64_t> token_id, owner_id;
   std::string owner_role;
   auto st = conn.each(
+      // The owner must be usable too: a suspended or deactivated admin's token acts for nobody.
       "SELECT t.id, t.user_id, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id "
-      "WHERE t.token_hash = ? AND t.revoked_at IS NULL",
+      "WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.active = 1 AND u.suspended = 0",
       {crypto::sha256_hex(token)}, [&](const store::Row& r) {
         token_id = r.i64(0);
         owner_id = r.i64(1);
