@@ -165,15 +165,16 @@ Result<int64_t> Conn::run(std::string_view sql, const Params& params) {
 Status Conn::each(std::string_view sql, const Params& params, const std::function<void(const Row&)>& fn) {
   auto stmt = prepare(sql, params);
   if (!stmt) return fail(stmt.error());
+  // Reset on every way out, a throwing `fn` included: a statement left mid-step keeps its read
+  // transaction open, and a pooled reader would then serve that old snapshot to later requests.
+  struct Reset {
+    sqlite3_stmt* s;
+    ~Reset() { sqlite3_reset(s); }
+  } reset{*stmt};
   int rc;
   Row row(*stmt);
   while ((rc = sqlite3_step(*stmt)) == SQLITE_ROW) fn(row);
-  if (rc != SQLITE_DONE) {
-    Error e = error("step");
-    sqlite3_reset(*stmt);
-    return fail(e);
-  }
-  sqlite3_reset(*stmt);
+  if (rc != SQLITE_DONE) return fail(error("step"));
   return {};
 }
 

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <future>
+#include <stdexcept>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -25,6 +26,23 @@ int64_t count_settings(Store& s) {
       .value();
 }
 }  // namespace
+
+TEST(Conn, AThrowingRowCallbackLeavesNoOldSnapshotOnThePooledReader) {
+  TempStore s;
+  ASSERT_TRUE(s->writer().run([](Tx& tx) { return insert_setting(tx, "a"); }));
+  ASSERT_TRUE(s->writer().run([](Tx& tx) { return insert_setting(tx, "b"); }));
+  auto lease = s->reads().acquire();
+  ASSERT_TRUE(lease);
+  Conn& reader = **lease;
+  auto count = [&] { return reader.scalar("SELECT COUNT(*) FROM settings").value().value_or(-1); };
+  const int64_t before = count();
+  EXPECT_THROW(reader.each("SELECT key FROM settings", {}, [](const Row&) { throw std::runtime_error("bad row"); }),
+               std::runtime_error);
+  ASSERT_TRUE(s->writer().run([](Tx& tx) { return insert_setting(tx, "c"); }));
+  // A statement abandoned mid-step would keep its read transaction, and this reader would go on
+  // answering from the snapshot it was taken in.
+  EXPECT_EQ(count(), before + 1);
+}
 
 TEST(Writer, CommitsConcurrentJobsInSharedBatchesAndAnswersAfterCommit) {
   TempStore s;
