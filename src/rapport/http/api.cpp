@@ -340,14 +340,18 @@ bool Api::authenticate(const CtxPtr& c, AuthMode mode) {
   // or a suspended user is refused on the next request. Passwords are not cached (their check is
   // slow on purpose) and neither are cookie sessions (they expire and carry the CSRF token).
   std::optional<std::string> cache_key;
+  bool password = false;
   if (auto auth = c->header("Authorization")) {
     bool token = auth->rfind("Bearer ", 0) == 0;
     if (!token && auth->rfind("Basic ", 0) == 0) {
       auto decoded = crypto::base64_decode(trim(auth->substr(6)));
       auto colon = decoded ? decoded->find(':') : std::string::npos;
       token = colon != std::string::npos && colon > 6 && decoded->compare(colon - 6, 6, "/token") == 0;
+      password = !token;
     }
-    if (token) cache_key = crypto::sha256_hex(*auth + "\n" + c->header("X-On-Behalf-Of").value_or(""));
+    // An empty X-On-Behalf-Of is not a missing one (a fresh check refuses it), so the key says which.
+    auto behalf = c->header("X-On-Behalf-Of");
+    if (token) cache_key = crypto::sha256_hex(*auth + (behalf ? "\n1" + std::string(*behalf) : std::string("\n0")));
   }
   std::optional<int64_t> epoch;
   if (cache_key) {
@@ -358,8 +362,10 @@ bool Api::authenticate(const CtxPtr& c, AuthMode mode) {
         who = it->second.who;
     }
   }
-  std::optional<ReadSnapshot> snapshot;  // a cache hit reads nothing more
-  if (!who) snapshot.emplace(conn);
+  // A cache hit reads nothing more. Neither does a password check need a snapshot: it would hold
+  // the WAL open through Argon2id, which is slow on purpose.
+  std::optional<ReadSnapshot> snapshot;
+  if (!who && !password) snapshot.emplace(conn);
   if (!who && cache_key) {
     // Read in the snapshot the credentials are checked in, so the pair is consistent.
     auto e = conn.scalar("SELECT n FROM auth_epoch WHERE id = 1");
