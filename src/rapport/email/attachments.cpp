@@ -28,16 +28,6 @@ StoredAttachment map_attachment(const store::Row& r) {
   return a;
 }
 
-// A MIME type as stored: "type/subtype", lower case, printable, bounded.
-std::string clean_content_type(std::string_view ct) {
-  std::string out = to_lower(trim(ct.substr(0, ct.find(';'))));
-  bool ok = out.size() <= 100 && out.find('/') != std::string::npos &&
-            std::all_of(out.begin(), out.end(), [](char c) {
-              return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '.' || c == '+' || c == '-';
-            });
-  return ok ? out : "application/octet-stream";
-}
-
 }  // namespace
 
 Result<StoredAttachment> add_attachment(store::Conn& conn, const Attachment& a, int64_t ticket_id, int64_t comment_id,
@@ -47,7 +37,7 @@ Result<StoredAttachment> add_attachment(store::Conn& conn, const Attachment& a, 
   StoredAttachment s;
   s.file_name = tickets::safe_file_name(a.file_name);
   if (s.file_name.empty()) s.file_name = "attachment";
-  s.content_type = clean_content_type(a.content_type);
+  s.content_type = tickets::safe_content_type(a.content_type);
   s.content_id = a.content_id;
   s.sha256 = *sha;
   s.size = static_cast<int64_t>(a.data.size());

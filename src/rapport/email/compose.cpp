@@ -8,6 +8,7 @@
 #include <rapport/base/strings.hpp>
 #include <rapport/email/message_id.hpp>
 #include <rapport/tickets/tickets.hpp>
+#include <rapport/tickets/uploads.hpp>
 
 namespace rapport::email {
 
@@ -45,23 +46,6 @@ InternetAddress* mailbox(const MailAddress& a) {
   return internet_address_mailbox_new(name.empty() ? nullptr : name.c_str(), a.address.c_str());
 }
 
-// A content type we can put in a header: "type/subtype" of token characters, else octet-stream.
-std::string safe_content_type(std::string_view ct) {
-  auto semi = ct.find(';');
-  auto base = to_lower(trim(ct.substr(0, semi)));
-  auto slash = base.find('/');
-  auto token = [](std::string_view s) {
-    if (s.empty() || s.size() > 100) return false;
-    for (unsigned char c : s)
-      if (!std::isalnum(c) && std::string_view("!#$&^_.+-").find(static_cast<char>(c)) == std::string_view::npos) return false;
-    return true;
-  };
-  if (slash == std::string::npos || !token(std::string_view(base).substr(0, slash)) ||
-      !token(std::string_view(base).substr(slash + 1)))
-    return "application/octet-stream";
-  return base;
-}
-
 // Text in canonical form: every line ends in CRLF (RFC 2045), also when it is base64-encoded.
 std::string crlf(std::string_view text) {
   std::string out;
@@ -94,7 +78,7 @@ GMimeObject* text_part(const char* subtype, const std::string& text) {
 }
 
 GMimeObject* attachment_part(const MailAttachment& a) {
-  auto ct = safe_content_type(a.content_type);
+  auto ct = tickets::safe_content_type(a.content_type);
   auto slash = ct.find('/');
   auto* part = g_mime_part_new_with_type(ct.substr(0, slash).c_str(), ct.substr(slash + 1).c_str());
   GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(a.data.data(), a.data.size()));

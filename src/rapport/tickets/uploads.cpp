@@ -27,6 +27,8 @@ Attachment map_attachment(const store::Row& r) {
   return a;
 }
 
+}  // namespace
+
 std::string safe_content_type(std::string_view ct) {
   auto base = to_lower(trim(ct.substr(0, ct.find(';'))));
   auto slash = base.find('/');
@@ -41,8 +43,6 @@ std::string safe_content_type(std::string_view ct) {
     return "application/octet-stream";
   return base;
 }
-
-}  // namespace
 
 std::string safe_file_name(std::string_view name) {
   // Only the last path component: "../../etc/passwd" is "passwd", "C:\\x\\a.pdf" is "a.pdf".

@@ -37,6 +37,11 @@ inline constexpr std::size_t k_max_file_name_bytes = 200;
 // ("", "/", ".", "..").
 std::string safe_file_name(std::string_view name);
 
+// The one rule for a MIME type that is stored or put in a mail header (uploads, email
+// attachments, outgoing mail): "type/subtype" of RFC 6838 name characters, lower case, without
+// parameters, each part at most 100 bytes; anything else is "application/octet-stream".
+std::string safe_content_type(std::string_view ct);
+
 // Content-addressed bytes (`blobs`): stores `data` once, as a BLOB; returns its lower-case hex
 // SHA-256. Shared by uploads and email intake (raw messages, attachments).
 Result<std::string> put_blob(store::Conn& conn, std::string_view data, int64_t now);
