@@ -333,11 +333,11 @@ bool Api::authenticate(const CtxPtr& c, AuthMode mode) {
   auto& conn = **lease;
   Result<domain::Principal> who = fail(Error{ErrorCode::unauthenticated, "Couldn't authenticate you", {}, {}});
   bool presented = false;
-  // An API token's principal is cached: checking it is five statements (the token, the user it
-  // names, the user, their organization, their groups), most of a ticket show's reads. The cache
-  // is trusted only while auth_epoch, which triggers move on any change to users, organizations,
-  // memberships or tokens (V020), is what it was when the principal was read, so a revoked token
-  // or a suspended user is refused on the next request. Passwords are not cached (their check is
+  // An API token's principal is cached: checking it is four statements (the token and its owner,
+  // the user it names, that user and their organization, their groups), most of a ticket show's
+  // reads. The cache is trusted only while auth_epoch, which triggers move whenever something a
+  // principal is made of changes (V020, V021), is what it was when the principal was read, so a
+  // revoked token or a suspended user is refused on the next request. Passwords are not cached (their check is
   // slow on purpose) and neither are cookie sessions (they expire and carry the CSRF token).
   std::optional<std::string> cache_key;
   bool password = false;
