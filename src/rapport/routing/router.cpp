@@ -544,12 +544,20 @@ Status Router::decide_at_create(store::Tx& tx, const domain::Ticket& ticket, int
     int64_t entity_id;
   };
   std::vector<Seen> seen;
-  store::Params params{std::max(m_scanned, m_last_event)};
-  for (const auto& k : kinds()) params.push_back(k);
-  params.push_back(k_scan_limit);
-  auto st = conn.each("SELECT id, kind, entity, COALESCE(entity_id, 0) FROM events WHERE id > ? AND kind IN (" +
-                          store::placeholders(kinds().size()) + ") ORDER BY id LIMIT ?",
-                      params, [&](const store::Row& r) { seen.push_back({r.i64(0), r.text(1), r.text(2), r.i64(3)}); });
+  // The kinds as one ",a,b,...," string tested with instr(): with `kind IN (15 values)` SQLite
+  // seeks the kind index once per kind and sorts the union, on every create (12% of the writer
+  // thread in a create profile). The events since the hook last looked are few and in id order,
+  // so walking them by id is cheaper.
+  static const std::string k_kind_set = [] {
+    std::string set = ",";
+    for (const auto& k : kinds()) set += k + ",";
+    return set;
+  }();
+  auto st = conn.each(
+      "SELECT id, kind, entity, COALESCE(entity_id, 0) FROM events WHERE id > ? AND instr(?, ',' || kind || ',') > 0 "
+      "ORDER BY id LIMIT ?",
+      {std::max(m_scanned, m_last_event), k_kind_set, k_scan_limit},
+      [&](const store::Row& r) { seen.push_back({r.i64(0), r.text(1), r.text(2), r.i64(3)}); });
   if (!st) return fail(st.error());
   if (static_cast<int64_t>(seen.size()) >= k_scan_limit) {
     // Far more than one create's worth: leave it to the consumer and go on from here next time.
