@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, WEB_DIST, expectText } from '../lib/browser.mjs';
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, WEB_DIST, expectText, signInAsAdmin } from '../lib/browser.mjs';
 import { startDovecot } from '../lib/dovecot.mjs';
 import { startServer } from '../lib/server.mjs';
 
@@ -37,11 +37,7 @@ describe('email in the web UI', { timeout: 180_000 }, () => {
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
     try {
-      await page.goto('/');
-      await page.getByTestId('login-email').fill(server.adminEmail);
-      await page.getByTestId('login-password').fill(server.adminPassword);
-      await page.getByTestId('login-submit').click();
-      await expectText(page.getByTestId('current-user'), server.adminName);
+      await signInAsAdmin(page, server);
       await fn(page);
       assert.deepEqual(errors, [], 'no script errors');
     } catch (err) {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
 
-import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, WEB_DIST, expectText } from '../lib/browser.mjs';
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, WEB_DIST, expectText, signInAsAdmin } from '../lib/browser.mjs';
 import { startSmtpSink } from '../lib/smtp_sink.mjs';
 import { startServer } from '../lib/server.mjs';
 
@@ -52,11 +52,7 @@ describe('email delivery status in the ticket view', { timeout: 180_000 }, () =>
     const errors = [];
     page.on('pageerror', (err) => errors.push(err.message));
     try {
-      await page.goto('/');
-      await page.getByTestId('login-email').fill(server.adminEmail);
-      await page.getByTestId('login-password').fill(server.adminPassword);
-      await page.getByTestId('login-submit').click();
-      await expectText(page.getByTestId('current-user'), server.adminName);
+      await signInAsAdmin(page, server);
       await fn(page);
       assert.deepEqual(errors, [], 'uncaught errors in the page');
     } catch (err) {

@@ -10,7 +10,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
-import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, WEB_DIST, expectText } from '../lib/browser.mjs';
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, WEB_DIST, expectText, signInAsAdmin } from '../lib/browser.mjs';
 import { startServer } from '../lib/server.mjs';
 
 // A 1×1 PNG.
@@ -117,11 +117,7 @@ describe('an HTML email in the ticket view', { timeout: 180_000 }, () => {
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
     try {
-      await page.goto('/');
-      await page.getByTestId('login-email').fill(server.adminEmail);
-      await page.getByTestId('login-password').fill(server.adminPassword);
-      await page.getByTestId('login-submit').click();
-      await expectText(page.getByTestId('current-user'), server.adminName);
+      await signInAsAdmin(page, server);
       await page.goto(`/#/tickets/${id}`);
       await expectText(page.getByTestId('ticket-subject'), 'Broken lamp');
 

@@ -34,3 +34,12 @@ export async function expectText(locator, expected, timeoutMs = 15_000) {
   }
   assert.fail(`expected text ${JSON.stringify(expected)}, last seen ${JSON.stringify(last)}`);
 }
+
+/** Opens the app on `page` and signs in as the test server's admin, waiting until the header names them. */
+export async function signInAsAdmin(page, server) {
+  await page.goto('/');
+  await page.getByTestId('login-email').fill(server.adminEmail);
+  await page.getByTestId('login-password').fill(server.adminPassword);
+  await page.getByTestId('login-submit').click();
+  await expectText(page.getByTestId('current-user'), server.adminName);
+}
