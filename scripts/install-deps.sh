@@ -8,7 +8,7 @@ packages=(
   libboost-dev libboost-system1.74-dev nlohmann-json3-dev libsqlite3-dev sqlite3 libsodium-dev
   libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libexpected-dev
   libhowardhinnant-date-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libgmime-3.0-dev libxml2-dev libcurl4-openssl-dev libcmark-gfm-dev libcmark-gfm-extensions-dev clang libclang-rt-dev
+  libgmime-3.0-dev libxml2-dev libcurl4-openssl-dev libcmark-gfm-dev libcmark-gfm-extensions-dev clang libclang-rt-dev libgoogle-perftools-dev
   dovecot-core dovecot-imapd python3-aiosmtpd openssl
   nodejs npm chromium wrk curl ca-certificates
 )
