@@ -142,7 +142,15 @@ describe('auth', () => {
     const [id, created, state] = listed[0].split('\t');
     assert.match(created, /^\d{4}-\d{2}-\d{2}T/);
     assert.equal(state, 'active');
+    // A ticket by id is a point request, answered on the I/O thread: it must be refused there too.
+    const ticket = await createTicket(api, { subject: 'seen before the revocation' });
+    for (const auth of [tokenAuth(owner.email, t), bearerAuth(t)])
+      assert.notEqual((await api.get(`/api/v2/tickets/${ticket.id}.json`, { auth })).status, 401);
     await srv.run(['token', 'revoke', '--id', id]);
+    for (const auth of [tokenAuth(owner.email, t), bearerAuth(t)]) {
+      const res = await api.get(`/api/v2/tickets/${ticket.id}.json`, { auth, expect: 401 });
+      assert.deepEqual(res.body, auth.startsWith('Bearer ') ? INVALID_TOKEN : UNAUTHENTICATED);
+    }
     await api.get('/api/v2/tickets.json', { auth: tokenAuth(owner.email, t), expect: 401 });
     await api.get('/api/v2/tickets.json', { auth: bearerAuth(t), expect: 401 });
     assert.match((await srv.run(['token', 'list', '--email', owner.email])).stdout, /\trevoked \d{4}-/);
@@ -151,6 +159,32 @@ describe('auth', () => {
     const bad = await srv.run(['token', 'revoke', '--id', '999999'], { check: false });
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /no API token 999999/);
+  });
+
+  test('one ticket by id answers alike on the I/O thread and off it: token, password, large body', async () => {
+    // A ticket's show, create and update run on the I/O thread, unless the credential is a password
+    // (Argon2id is slow on purpose) or the body is over 16 KiB: then on a database thread.
+    const password = passwordAuth(srv.adminEmail, srv.adminPassword);
+    const small = await createTicket(api, { subject: 'created with a password' }, { auth: password });
+    const large = await createTicket(api, { subject: 'created with a large body', comment: { body: 'x'.repeat(20_000) } });
+    assert.equal(small.requester_id, admin.id);
+    for (const auth of [tokenAuth(srv.adminEmail, srv.token), password, bearerAuth(srv.token)]) {
+      for (const t of [small, large]) {
+        const shown = (await api.get(`/api/v2/tickets/${t.id}.json`, { auth, expect: 200 })).body.ticket;
+        assert.equal(shown.subject, t.subject);
+      }
+    }
+    await api.put(`/api/v2/tickets/${small.id}.json`, { ticket: { priority: 'high', comment: { body: 'y'.repeat(20_000), public: false } } }, { expect: 200 });
+    await api.put(`/api/v2/tickets/${small.id}.json`, { ticket: { status: 'pending' } }, { auth: password, expect: 200 });
+    const now = (await api.get(`/api/v2/tickets/${small.id}.json`, { expect: 200 })).body.ticket;
+    assert.equal(now.priority, 'high');
+    assert.equal(now.status, 'pending');
+    const comments = (await api.get(`/api/v2/tickets/${small.id}/comments.json`, { expect: 200 })).body.comments;
+    assert.equal(comments.at(-1).body.length, 20_000);
+    for (const auth of [passwordAuth(srv.adminEmail, 'wrong password'), tokenAuth(srv.adminEmail, `${srv.token}x`)]) {
+      const res = await api.get(`/api/v2/tickets/${small.id}.json`, { auth, expect: 401 });
+      assert.deepEqual(res.body, UNAUTHENTICATED);
+    }
   });
 
   describe('browser sessions', () => {

@@ -26,7 +26,7 @@ const std::vector<ConfigKey>& config_keys() {
        "IANA time zone of the organization (e.g. Europe/Berlin): report days and periods (leaderboards, summaries, "
        "the daily digest, dates in report queries) are its calendar days"},
       {"store.db", "data/rapport.db", "SQLite database file"},
-      {"store.read_connections", "8", "pooled read connections"},
+      {"store.read_connections", "8", "pooled read connections; at least one per database and I/O thread, plus one (raised at start)"},
       {"store.max_write_queue", "20000", "queued write jobs before requests get 503"},
       {"api.rate_limit_per_minute", "700", "API requests per minute per credential; 0 turns limiting off"},
       {"api.login_attempts_per_minute", "10", "login attempts per minute per IP address and per email"},

@@ -4,6 +4,7 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -213,11 +214,12 @@ Result<email::IntakeConfig> intake_config(const Config& c) {
 
 int serve(const Config& config) {
   crypto::init();
-  // A search's working buffers (FTS5 loads a common word's doclist, megabytes at a million
-  // tickets) crossed glibc's mmap threshold, so every query mapped fresh pages, faulted and zeroed
-  // them, and unmapped them again: a fifth of a search's time. Kept in the heap and not trimmed
-  // back eagerly, they are reused. The cost: each malloc arena (about one per thread) may keep up
-  // to 64 MiB free; the benchmark's RSS after every run on a million tickets is 187 MB.
+  // For glibc's malloc (release builds allocate with tcmalloc, src/CMakeLists.txt, whose mallopt
+  // accepts and ignores these): a search's working buffers (FTS5 loads a common word's doclist,
+  // megabytes at a million tickets) crossed glibc's mmap threshold, so every query mapped fresh
+  // pages, faulted and zeroed them, and unmapped them again: a fifth of a search's time. Kept in
+  // the heap and not trimmed back eagerly, they are reused. The cost: each malloc arena (about one
+  // per thread) may keep up to 64 MiB free.
   if (mallopt(M_MMAP_THRESHOLD, 32 << 20) != 1 || mallopt(M_TRIM_THRESHOLD, 64 << 20) != 1)
     spdlog::warn("event=mallopt_failed detail=\"large buffers are mapped per use\"");
   auto opts = server_options(config);
@@ -264,6 +266,16 @@ int serve(const Config& config) {
   opts->large_body_limit = intake->limits.max_message_bytes + 64 * 1024;
   store::StoreOptions so;
   so.read_connections = static_cast<std::size_t>(*reads);
+  // Every database thread and every I/O thread (point requests read there) may hold a read
+  // connection at once; one more serves the live feedback stream. Fewer would make a thread wait
+  // for another's connection, and an I/O thread waiting holds up all of its connections.
+  std::size_t io_threads = opts->threads > 0 ? static_cast<std::size_t>(opts->threads)
+                                             : std::max(1u, std::thread::hardware_concurrency());
+  if (std::size_t needed = api_cfg->db_threads + io_threads + 1; so.read_connections < needed) {
+    spdlog::info("event=read_connections_raised from={} to={} detail=\"one per database and I/O thread, plus one\"",
+                 so.read_connections, needed);
+    so.read_connections = needed;
+  }
   so.max_write_queue = static_cast<std::size_t>(*queue);
   auto st = store::Store::open(config.str("store.db"), so);
   if (!st) {

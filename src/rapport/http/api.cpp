@@ -3,6 +3,7 @@
 
 #include <boost/beast/websocket.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
@@ -52,7 +53,17 @@ std::multimap<std::string, std::string> parse_query(std::string_view target) {
   return out;
 }
 
-std::string new_request_id() { return crypto::random_token(12); }
+// A request id needs to be unique, not secret: a random prefix chosen once per process (so two
+// nodes' ids differ) and a counter. crypto::random_token asked the kernel for fresh bytes with a
+// getrandom system call on every request.
+std::string new_request_id() {
+  static const std::string prefix = crypto::random_token(6);  // 8 characters
+  static std::atomic<uint64_t> counter{0};
+  uint64_t n = counter.fetch_add(1, std::memory_order_relaxed);
+  unsigned char bytes[6];
+  for (int i = 5; i >= 0; --i, n >>= 8) bytes[i] = static_cast<unsigned char>(n & 0xff);
+  return prefix + crypto::base64_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes), true);
+}
 
 int64_t current_minute() { return now_epoch() / 60; }
 
@@ -199,6 +210,30 @@ class TaskPool {
   std::vector<std::thread> m_threads;
 };
 
+namespace {
+thread_local HeldRead* t_held = nullptr;
+}
+
+HeldRead::HeldRead(store::ReadPool& pool, const Ctx& c) : m_pool(pool), m_ctx(&c), m_outer(t_held) { t_held = this; }
+
+HeldRead::~HeldRead() {
+  m_snapshot.reset();  // COMMIT before the connection goes back to the pool
+  m_lease.reset();
+  t_held = m_outer;
+}
+
+HeldRead* HeldRead::current(const Ctx& c) { return t_held && t_held->m_ctx == &c ? t_held : nullptr; }
+
+Result<store::Conn*> HeldRead::conn(bool snapshot) {
+  if (!m_lease) {
+    auto lease = m_pool.acquire();
+    if (!lease) return fail(lease.error());
+    m_lease.emplace(std::move(*lease));
+  }
+  if (snapshot && !m_snapshot) m_snapshot.emplace(**m_lease);
+  return &**m_lease;
+}
+
 Api::~Api() { stop(); }
 
 void Api::stop() { m_db_pool.reset(); }
@@ -228,9 +263,9 @@ Api::Api(store::Store& store, ApiConfig config) : m_store(store), m_config(std::
   register_routing_routes(*this);
 }
 
-void Api::add(std::string method, std::string pattern, AuthMode auth, RouteHandler h, bool on_io) {
+void Api::add(std::string method, std::string pattern, AuthMode auth, RouteHandler h, RunOn runs) {
   m_metrics.add_route(method, pattern);
-  Route r{std::move(method), pattern, {}, auth, std::move(h), on_io};
+  Route r{std::move(method), pattern, {}, auth, std::move(h), runs};
   for (auto& s : split(pattern, '/')) if (!s.empty()) r.segments.push_back(s);
   m_routes.push_back(std::move(r));
 }
@@ -242,6 +277,29 @@ Response Api::reject(unsigned status, const std::string& error, const std::strin
   spdlog::info("event=request_rejected status={} error={}", status, error);
   return res;
 }
+
+namespace {
+// What the Authorization header holds: an API token (Bearer, or Basic `email/token:TOKEN`), a
+// password (any other Basic), or something else (no header, another scheme).
+enum class Credential { other, token, password };
+Credential credential_in(const Ctx& c) {
+  auto auth = c.header("Authorization");
+  if (!auth) return Credential::other;
+  if (auth->rfind("Bearer ", 0) == 0) return Credential::token;
+  if (auth->rfind("Basic ", 0) != 0) return Credential::other;
+  auto decoded = crypto::base64_decode(trim(auth->substr(6)));
+  auto colon = decoded ? decoded->find(':') : std::string::npos;
+  bool token = colon != std::string::npos && colon > 6 && decoded->compare(colon - 6, 6, "/token") == 0;
+  return token ? Credential::token : Credential::password;
+}
+
+// A point request small enough to run on the I/O thread: its credential is not a password
+// (a token, a session cookie or none: hash lookups) and its body parses in microseconds.
+bool cheap_point(const Ctx& c) {
+  constexpr std::size_t k_small_body = 16 * 1024;
+  return c.req.body().size() <= k_small_body && credential_in(c) != Credential::password;
+}
+}  // namespace
 
 void Api::handle(Request&& req, const std::string& ip, Respond respond, OpenStream open_stream) {
   auto c = std::make_shared<Ctx>(*this, std::move(req));
@@ -286,7 +344,8 @@ void Api::handle(Request&& req, const std::string& ip, Respond respond, OpenStre
     c->args = std::move(args);
     break;
   }
-  if (found && found->on_io) return dispatch(c, found, path_matched, method);
+  if (found && (found->runs == RunOn::io || (found->runs == RunOn::point && cheap_point(*c))))
+    return dispatch(c, found, path_matched, method);
   if (!found && (path_matched || c->path.rfind("/api/", 0) == 0 || method != "GET"))
     return dispatch(c, found, path_matched, method);  // 404 and 405 need no database
   bool queued = m_db_pool && m_db_pool->post([this, c, found, path_matched, method] { dispatch(c, found, path_matched, method); });
@@ -300,6 +359,7 @@ void Api::dispatch(const CtxPtr& c, const Route* found, bool path_matched, const
       if (c->path.rfind("/api/", 0) == 0 || method != "GET") return reply_error(c, Error::not_found());
       return serve_static(c);
     }
+    HeldRead held(m_store.reads(), *c);  // the request's read, from authentication through the handler
     if (!authenticate(c, found->auth)) return;
     // Only the API is rate limited: health checks and metrics scrapes must keep answering even
     // when anonymous traffic from the same address (a proxy, a load balancer) used up its budget.
@@ -325,12 +385,9 @@ bool Api::same_origin(const Ctx& c) const {
 
 bool Api::authenticate(const CtxPtr& c, AuthMode mode) {
   if (mode == AuthMode::none) return true;
-  auto lease = m_store.reads().acquire();
-  if (!lease) {
-    reply_error(c, lease.error());
-    return false;
-  }
-  auto& conn = **lease;
+  HeldRead* held = HeldRead::current(*c);
+  std::optional<HeldRead> own;  // authenticate called outside dispatch (none today) reads on its own
+  if (!held) held = &own.emplace(m_store.reads(), *c);
   Result<domain::Principal> who = fail(Error{ErrorCode::unauthenticated, "Couldn't authenticate you", {}, {}});
   bool presented = false;
   // An API token's principal is cached: checking it is four statements (the token and its owner,
@@ -340,36 +397,33 @@ bool Api::authenticate(const CtxPtr& c, AuthMode mode) {
   // revoked token or a suspended user is refused on the next request. Passwords are not cached (their check is
   // slow on purpose) and neither are cookie sessions (they expire and carry the CSRF token).
   std::optional<std::string> cache_key;
-  bool password = false;
-  if (auto auth = c->header("Authorization")) {
-    bool token = auth->rfind("Bearer ", 0) == 0;
-    if (!token && auth->rfind("Basic ", 0) == 0) {
-      auto decoded = crypto::base64_decode(trim(auth->substr(6)));
-      auto colon = decoded ? decoded->find(':') : std::string::npos;
-      token = colon != std::string::npos && colon > 6 && decoded->compare(colon - 6, 6, "/token") == 0;
-      password = !token;
-    }
+  auto credential = credential_in(*c);
+  bool password = credential == Credential::password;
+  if (credential == Credential::token) {
     // An empty X-On-Behalf-Of is not a missing one (a fresh check refuses it), so the key says which.
     auto behalf = c->header("X-On-Behalf-Of");
-    if (token) cache_key = crypto::sha256_hex(*auth + (behalf ? "\n1" + std::string(*behalf) : std::string("\n0")));
+    cache_key = crypto::sha256_hex(*c->header("Authorization") +
+                                   (behalf ? "\n1" + std::string(*behalf) : std::string("\n0")));
   }
+  // Everything but a password check reads in the request's snapshot, which the handler then goes
+  // on using: the epoch, a cached principal and the handler's rows are one consistent read, and a
+  // miss checks the credential in the snapshot its epoch came from. A password check holds no
+  // snapshot: it would keep the WAL open through Argon2id, which is slow on purpose.
+  auto lease = held->conn(!password);
+  if (!lease) {
+    reply_error(c, lease.error());
+    return false;
+  }
+  auto& conn = **lease;
   std::optional<int64_t> epoch;
   if (cache_key) {
     auto e = conn.scalar("SELECT n FROM auth_epoch WHERE id = 1");
     if (e && *e) {
+      epoch = **e;
       std::lock_guard lock(m_auth_mu);
-      if (auto it = m_auth_cache.find(*cache_key); it != m_auth_cache.end() && it->second.epoch == **e)
+      if (auto it = m_auth_cache.find(*cache_key); it != m_auth_cache.end() && it->second.epoch == *epoch)
         who = it->second.who;
     }
-  }
-  // A cache hit reads nothing more. Neither does a password check need a snapshot: it would hold
-  // the WAL open through Argon2id, which is slow on purpose.
-  std::optional<ReadSnapshot> snapshot;
-  if (!who && !password) snapshot.emplace(conn);
-  if (!who && cache_key) {
-    // Read in the snapshot the credentials are checked in, so the pair is consistent.
-    auto e = conn.scalar("SELECT n FROM auth_epoch WHERE id = 1");
-    if (e && *e) epoch = **e;
   }
   if (who) {
     presented = true;
@@ -428,7 +482,7 @@ bool Api::authenticate(const CtxPtr& c, AuthMode mode) {
     reply_error(c, who.error());
     return false;
   }
-  if (epoch) {
+  if (epoch && cache_key) {
     std::lock_guard lock(m_auth_mu);
     if (m_auth_cache.size() >= 10000) m_auth_cache.clear();  // bounded; refilled by the next requests
     m_auth_cache[*cache_key] = CachedPrincipal{*epoch, *who};

@@ -85,7 +85,63 @@ struct Ctx {
 };
 using CtxPtr = std::shared_ptr<Ctx>;
 
+// The statements of one request's read inside one SQLite read transaction. Without it every
+// statement takes and drops the WAL read lock on its own (a lock, an fcntl and a check of the
+// WAL index each time): a ticket show runs about ten statements, and that churn was a third of
+// the reader threads' CPU. It also makes a page and its count one snapshot. Reads only: the
+// writer thread owns every write, so nothing here ever needs to be rolled back.
+class ReadSnapshot {
+ public:
+  explicit ReadSnapshot(store::Conn& conn) : m_conn(conn), m_open(conn.run("BEGIN").has_value()) {}
+  ~ReadSnapshot() {
+    if (m_open) (void)m_conn.run("COMMIT");
+  }
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+ private:
+  store::Conn& m_conn;
+  bool m_open;
+};
+
+// A request's read connection and snapshot on the thread that dispatches it. Authentication
+// opens it and the handler's reads (`with_read`) use it while they run on that thread, so a ticket
+// show is one read transaction, not one for the credential's check and another for the ticket:
+// each costs a WAL read lock and a check of the file's size. Work that runs later, in a write's
+// completion on the writer or an I/O thread, does not see it (it is the thread's, not the Ctx's)
+// and opens its own. It ends when the dispatch returns.
+class HeldRead {
+ public:
+  HeldRead(store::ReadPool& pool, const Ctx& c);
+  ~HeldRead();
+  HeldRead(const HeldRead&) = delete;
+  HeldRead& operator=(const HeldRead&) = delete;
+  // This thread's HeldRead if it is `c`'s, else null.
+  static HeldRead* current(const Ctx& c);
+  // The connection, inside the snapshot unless `snapshot` is false (a password check, which must
+  // not hold the WAL open through Argon2id); the snapshot opens on the first call that wants one.
+  Result<store::Conn*> conn(bool snapshot = true);
+
+ private:
+  store::ReadPool& m_pool;
+  const Ctx* m_ctx;
+  HeldRead* m_outer;
+  std::optional<store::ReadPool::Lease> m_lease;
+  std::optional<ReadSnapshot> m_snapshot;
+};
+
 enum class AuthMode { none, optional, required };
+
+// Where a route's handler runs.
+enum class RunOn {
+  db,  // a database thread (the default): it may read much, or take long
+  io,  // the I/O thread that read the request: it touches no database
+  // One record by id (a ticket's show, create or update; a user's show): on the I/O thread, unless
+  // the credential is a password (Argon2id is slow on purpose) or the body is large. Such a request
+  // takes about 20 µs of database work; handing it to a database thread and its answer back cost
+  // more than that in wake-ups and context switches (measured in docs/benchmarks.md).
+  point,
+};
 using RouteHandler = std::function<void(const CtxPtr&)>;
 
 struct Route {
@@ -94,7 +150,7 @@ struct Route {
   std::vector<std::string> segments;
   AuthMode auth;
   RouteHandler handler;
-  bool on_io = false;  // cheap and touches no database: answered on the I/O thread
+  RunOn runs = RunOn::db;
 };
 
 // A fixed set of threads with a bounded queue, for the database work of requests (defined in
@@ -110,8 +166,9 @@ class Api {
   // Entry point for the server.
   void handle(Request&& req, const std::string& ip, Respond respond, OpenStream open_stream = {});
   Response reject(unsigned status, const std::string& error, const std::string& description);
-  // Handlers run on the database threads (authentication reads the store too) unless `on_io`.
-  void add(std::string method, std::string pattern, AuthMode auth, RouteHandler h, bool on_io = false);
+  // Handlers run on the database threads (authentication reads the store too) unless `runs` says
+  // otherwise.
+  void add(std::string method, std::string pattern, AuthMode auth, RouteHandler h, RunOn runs = RunOn::db);
 
   store::Store& store() { return m_store; }
   const ApiConfig& config() const { return m_config; }

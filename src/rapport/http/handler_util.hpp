@@ -10,29 +10,15 @@
 
 namespace rapport::http {
 
-// The statements of one request's read inside one SQLite read transaction. Without it every
-// statement takes and drops the WAL read lock on its own (a lock, an fcntl and a check of the
-// WAL index each time): a ticket show runs about ten statements, and that churn was a third of
-// the reader threads' CPU. It also makes a page and its count one snapshot. Reads only: the
-// writer thread owns every write, so nothing here ever needs to be rolled back.
-class ReadSnapshot {
- public:
-  explicit ReadSnapshot(store::Conn& conn) : m_conn(conn), m_open(conn.run("BEGIN").has_value()) {}
-  ~ReadSnapshot() {
-    if (m_open) (void)m_conn.run("COMMIT");
-  }
-  ReadSnapshot(const ReadSnapshot&) = delete;
-  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
-
- private:
-  store::Conn& m_conn;
-  bool m_open;
-};
-
 // Runs `fn(conn)` on a pooled read connection in one snapshot, replying with an error if none
-// can be had.
+// can be had: the request's own (HeldRead) when the handler runs straight after authentication.
 template <typename F>
 void with_read(const CtxPtr& c, F&& fn) {
+  if (auto* held = HeldRead::current(*c)) {
+    auto conn = held->conn();
+    if (!conn) return c->api.reply_error(c, conn.error());
+    return fn(**conn);
+  }
   auto lease = c->api.store().reads().acquire();
   if (!lease) return c->api.reply_error(c, lease.error());
   ReadSnapshot snapshot(**lease);

@@ -11,7 +11,7 @@ void register_system_routes(Api& api) {
     res.set(bhttp::field::content_type, "text/plain; charset=utf-8");
     res.body() = "ok\n";
     c->api.reply(c, std::move(res));
-  }, true);
+  }, RunOn::io);
   // Readiness reads the store on a database thread, so it also tells whether those answer.
   api.add("GET", "/readyz", AuthMode::none, [](const CtxPtr& c) {
     // Ready when the store answers a read and the server is not draining.
@@ -54,7 +54,7 @@ void register_system_routes(Api& api) {
     res.set(bhttp::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
     res.body() = std::move(out);
     c->api.reply(c, std::move(res));
-  }, true);
+  }, RunOn::io);
 }
 
 }  // namespace rapport::http

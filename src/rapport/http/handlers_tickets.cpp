@@ -263,9 +263,9 @@ void register_ticket_routes(Api& api) {
   api.add("GET", "/api/v2/tickets", R, [](const CtxPtr& c) { list(c, {}); });
   api.add("GET", "/api/v2/tickets/show_many", R, show_many);
   api.add("POST", "/api/v2/tickets/create_many", R, create_many);
-  api.add("GET", "/api/v2/tickets/{}", R, show);
-  api.add("POST", "/api/v2/tickets", R, create);
-  api.add("PUT", "/api/v2/tickets/{}", R, update);
+  api.add("GET", "/api/v2/tickets/{}", R, show, RunOn::point);
+  api.add("POST", "/api/v2/tickets", R, create, RunOn::point);
+  api.add("PUT", "/api/v2/tickets/{}", R, update, RunOn::point);
   api.add("DELETE", "/api/v2/tickets/{}", R, destroy);
   api.add("GET", "/api/v2/tickets/{}/comments", R, comments);
   api.add("GET", "/api/v2/tickets/{}/audits", R, audits);

@@ -117,10 +117,10 @@ void update(const CtxPtr& c) {
 void register_user_routes(Api& api) {
   auto R = AuthMode::required;
   api.add("GET", "/api/v2/users", R, list);
-  api.add("GET", "/api/v2/users/me", AuthMode::optional, me);
+  api.add("GET", "/api/v2/users/me", AuthMode::optional, me, RunOn::point);
   api.add("GET", "/api/v2/users/search", R, search);
   api.add("GET", "/api/v2/users/show_many", R, show_many);
-  api.add("GET", "/api/v2/users/{}", R, show);
+  api.add("GET", "/api/v2/users/{}", R, show, RunOn::point);
   api.add("POST", "/api/v2/users", R, create);
   api.add("PUT", "/api/v2/users/{}", R, update);
 }

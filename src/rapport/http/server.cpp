@@ -192,7 +192,9 @@ class Session : public StreamSink, public std::enable_shared_from_this<Session> 
     m_server.handler()(
         std::move(req), m_remote,
         [self, executor](Response res) {
-          net::post(executor, [self, res = std::move(res)]() mutable { self->do_write(std::move(res)); });
+          // Answered on this connection's strand (a request handled on the I/O thread): written
+          // at once. From another thread (a database thread, a write's completion): queued to it.
+          net::dispatch(executor, [self, res = std::move(res)]() mutable { self->do_write(std::move(res)); });
         },
         [self, executor, upgrade](Response head) -> std::shared_ptr<StreamSink> {
           if (upgrade) {

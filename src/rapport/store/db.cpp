@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <mutex>
+
 #include <rapport/base/time.hpp>
 #include <rapport/domain/search_facets.hpp>
 
@@ -53,6 +55,11 @@ std::optional<std::string> Row::opt_text(int col) const {
 }
 
 Result<std::unique_ptr<Conn>> Conn::open(const std::string& path, Mode mode) {
+  // SQLite counts every allocation in global statistics under a global mutex unless told not to,
+  // so every connection's statements contended on one lock; nothing here reads those statistics.
+  // It must be set before SQLite initializes, which the first open does.
+  static std::once_flag configured;
+  std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
