@@ -58,6 +58,24 @@ describe('system', () => {
     assert.ok(sample(text, 'rapport_http_request_duration_seconds_bucket', { le: '+Inf' }) >= 1);
   });
 
+  test('latency buckets are cumulative, as Prometheus reads them', async () => {
+    for (let i = 0; i < 5; i++) await api.get('/api/v2/tickets.json', { expect: 200 });
+    const text = (await api.get('/metrics', { auth: 'none', expect: 200 })).text;
+    const route = { method: 'GET', route: '/api/v2/tickets' };
+    const buckets = text
+      .split('\n')
+      .filter((l) => l.startsWith('rapport_http_request_duration_seconds_bucket{') && l.includes('route="/api/v2/tickets"') && l.includes('method="GET"'))
+      .map((l) => ({ le: l.match(/le="([^"]+)"/)[1], n: Number(l.split(/\s+/).at(-1)) }));
+    assert.ok(buckets.length >= 3, text);
+    const count = sample(text, 'rapport_http_request_duration_seconds_count', route);
+    assert.ok(count >= 5, `count ${count}`);
+    for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i].n >= buckets[i - 1].n, `le=${buckets[i].le} below le=${buckets[i - 1].le}`);
+    assert.equal(buckets.at(-1).le, '+Inf');
+    assert.equal(buckets.at(-1).n, count);
+    // Every one of these requests took well under the largest finite bound.
+    assert.equal(buckets.at(-2).n, count, `le=${buckets.at(-2).le} holds ${buckets.at(-2).n} of ${count}`);
+  });
+
   test('X-Request-Id is on every response, echoed when sane and replaced when not', async () => {
     const sane = await api.get('/api/v2/tickets.json', { headers: { 'X-Request-Id': 'client-req-42' }, expect: 200 });
     assert.equal(sane.headers.get('x-request-id'), 'client-req-42');
