@@ -26,8 +26,10 @@ struct Source {
   std::function<Result<Json>(int64_t offset, int64_t limit)> fetch;
 };
 
+// `first_page`: the (offset, limit) the caller will fetch from the first source, if it fetches.
 std::vector<Source> sources(const CtxPtr& c, store::Conn& conn, const tickets::SearchQuery& q,
-                            const tickets::SearchSort& sort) {
+                            const tickets::SearchSort& sort,
+                            std::optional<std::pair<int64_t, int64_t>> first_page = std::nullopt) {
   std::vector<Source> out;
   bool all = !q.type;
   auto text = q.free_text();
@@ -36,13 +38,23 @@ std::vector<Source> sources(const CtxPtr& c, store::Conn& conn, const tickets::S
     return j;
   };
   if (all || q.type == "ticket") {
-    out.push_back({[&conn, &c, q, sort]() -> Result<int64_t> {
-                     auto p = tickets::search_tickets(conn, q, c->who, sort, 0, 0);
-                     if (!p) return fail(p.error());
-                     return p->count;
-                   },
-                   [&conn, &c, q, sort, tagged](int64_t off, int64_t lim) -> Result<Json> {
+    // Tickets come first, so the caller's page of them is known before the count: one
+    // search_tickets answers both. It reads every match's id for the exact count anyway, and
+    // asking for the count and then the page ran the full-text intersection twice.
+    auto kept = std::make_shared<std::optional<domain::Page<domain::Ticket>>>();
+    out.push_back({[&conn, &c, q, sort, first_page, kept]() -> Result<int64_t> {
+                     auto [off, lim] = first_page.value_or(std::pair<int64_t, int64_t>{0, 0});
                      auto p = tickets::search_tickets(conn, q, c->who, sort, off, lim);
+                     if (!p) return fail(p.error());
+                     int64_t n = p->count;
+                     if (first_page) *kept = std::move(*p);
+                     return n;
+                   },
+                   [&conn, &c, q, sort, tagged, first_page, kept](int64_t off, int64_t lim) -> Result<Json> {
+                     auto p = *kept && first_page == std::pair<int64_t, int64_t>{off, lim}
+                                  ? Result<domain::Page<domain::Ticket>>(std::move(**kept))
+                                  : tickets::search_tickets(conn, q, c->who, sort, off, lim);
+                     kept->reset();
                      if (!p) return fail(p.error());
                      Json items = Json::array();
                      for (auto& t : p->items) items.push_back(tagged(to_json(t, c->base), "ticket"));
@@ -126,7 +138,7 @@ void search(const CtxPtr& c) {
     return c->api.reply_error(c, search_error("Search returns at most 1,000 results; narrow the query"));
   int64_t limit = std::min(pr->per_page, k_max_search_results - offset);
   with_read(c, [&](store::Conn& conn) {
-    auto srcs = sources(c, conn, *q, sort);
+    auto srcs = sources(c, conn, *q, sort, std::pair<int64_t, int64_t>{offset, limit});
     int64_t total = 0;
     Json results = Json::array();
     int64_t skip = offset, want = limit;
