@@ -4,7 +4,6 @@
 
 #include <csignal>
 #include <cstdlib>
-#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -269,9 +268,8 @@ int serve(const Config& config) {
   // Every database thread and every I/O thread (point requests read there) may hold a read
   // connection at once; one more serves the live feedback stream. Fewer would make a thread wait
   // for another's connection, and an I/O thread waiting holds up all of its connections.
-  std::size_t io_threads = opts->threads > 0 ? static_cast<std::size_t>(opts->threads)
-                                             : std::max(1u, std::thread::hardware_concurrency());
-  if (std::size_t needed = api_cfg->db_threads + io_threads + 1; so.read_connections < needed) {
+  if (std::size_t needed = api_cfg->db_threads + static_cast<std::size_t>(opts->thread_count()) + 1;
+      so.read_connections < needed) {
     spdlog::info("event=read_connections_raised from={} to={} detail=\"one per database and I/O thread, plus one\"",
                  so.read_connections, needed);
     so.read_connections = needed;

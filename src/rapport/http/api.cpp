@@ -360,7 +360,7 @@ void Api::dispatch(const CtxPtr& c, const Route* found, bool path_matched, const
       return serve_static(c);
     }
     HeldRead held(m_store.reads(), *c);  // the request's read, from authentication through the handler
-    if (!authenticate(c, found->auth)) return;
+    if (!authenticate(c, found->auth, held)) return;
     // Only the API is rate limited: health checks and metrics scrapes must keep answering even
     // when anonymous traffic from the same address (a proxy, a load balancer) used up its budget.
     if (c->path.rfind("/api/", 0) == 0 && !check_rate(c)) return;
@@ -383,11 +383,8 @@ bool Api::same_origin(const Ctx& c) const {
   return *origin == pub.substr(0, end);
 }
 
-bool Api::authenticate(const CtxPtr& c, AuthMode mode) {
+bool Api::authenticate(const CtxPtr& c, AuthMode mode, HeldRead& held) {
   if (mode == AuthMode::none) return true;
-  HeldRead* held = HeldRead::current(*c);
-  std::optional<HeldRead> own;  // authenticate called outside dispatch (none today) reads on its own
-  if (!held) held = &own.emplace(m_store.reads(), *c);
   Result<domain::Principal> who = fail(Error{ErrorCode::unauthenticated, "Couldn't authenticate you", {}, {}});
   bool presented = false;
   // An API token's principal is cached: checking it is four statements (the token and its owner,
@@ -409,7 +406,7 @@ bool Api::authenticate(const CtxPtr& c, AuthMode mode) {
   // on using: the epoch, a cached principal and the handler's rows are one consistent read, and a
   // miss checks the credential in the snapshot its epoch came from. A password check holds no
   // snapshot: it would keep the WAL open through Argon2id, which is slow on purpose.
-  auto lease = held->conn(!password);
+  auto lease = held.conn(!password);
   if (!lease) {
     reply_error(c, lease.error());
     return false;

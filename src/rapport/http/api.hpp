@@ -211,7 +211,7 @@ class Api {
  private:
   // Request id, rate-limit headers, caching and sniffing headers, the access log and metrics.
   void decorate(const CtxPtr& c, Response& res);
-  bool authenticate(const CtxPtr& c, AuthMode mode);
+  bool authenticate(const CtxPtr& c, AuthMode mode, HeldRead& held);
   void dispatch(const CtxPtr& c, const Route* found, bool path_matched, const std::string& method);
   bool check_rate(const CtxPtr& c);
   void serve_static(const CtxPtr& c);

@@ -394,7 +394,7 @@ unsigned short Server::start() {
   unsigned short port = m_acceptor.local_endpoint().port();
   m_work = std::make_unique<net::executor_work_guard<net::io_context::executor_type>>(m_ioc.get_executor());
   do_accept();
-  int n = m_options.threads > 0 ? m_options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int n = m_options.thread_count();
   for (int i = 0; i < n; ++i) m_threads.emplace_back([this] { m_ioc.run(); });
   return port;
 }

@@ -4,6 +4,7 @@
 // do_read/on_read/do_write/on_write with one fail() for errors.
 #include <utility>  // Boost 1.74 asio needs std::exchange declared first (g++ 12)
 #include <atomic>
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -72,6 +73,10 @@ struct ServerOptions {
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds idle_timeout{75};
   std::size_t max_connections = 10000;
+  // The I/O threads `threads` stands for.
+  int thread_count() const {
+    return threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
 };
 
 class Server {
