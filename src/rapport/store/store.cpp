@@ -117,6 +117,7 @@ void Writer::run_batch(std::vector<Item>& batch) {
   for (auto& fn : after) fn();
   for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
   if (m_on_commit) m_on_commit();
+  if (m_between_batches) m_between_batches(*m_conn);
 }
 
 ReadPool::ReadPool(std::string path, std::size_t size) : m_path(std::move(path)), m_size(size) {}
@@ -150,8 +151,12 @@ Result<ReadPool::Lease> ReadPool::acquire() {
 
 class Checkpointer {
  public:
-  // Checkpoints once the WAL holds this many pages (SQLite's default autocheckpoint threshold).
+  // A background pass starts once the WAL holds this many pages (SQLite's default
+  // autocheckpoint threshold).
   static constexpr int k_pages = 1000;
+  // The writer copies the frames committed during that pass itself when there are at most this
+  // many (a few ms of page writes); more, and another background pass goes first.
+  static constexpr int k_tail_pages = 1000;
 
   explicit Checkpointer(std::unique_ptr<Conn> conn) : m_conn(std::move(conn)) {
     m_thread = std::thread([this] { loop(); });
@@ -166,39 +171,66 @@ class Checkpointer {
   }
   // The writer connection's WAL hook: runs on the writer thread after each commit.
   static int on_commit(void* self, sqlite3*, const char*, int pages) {
-    if (pages >= k_pages) static_cast<Checkpointer*>(self)->request();
+    auto* cp = static_cast<Checkpointer*>(self);
+    cp->m_wal_pages = pages;
+    if (pages >= k_pages) cp->start_pass();
     return SQLITE_OK;
   }
-  void request() {
+  // On the writer thread between batches, so no frame is added while it copies: the WAL ends
+  // fully copied (unless a reader still needs its older frames) and the next write restarts it.
+  void finish_on_writer(Conn& writer) {
     {
       std::lock_guard lock(m_mu);
-      m_requested = true;
+      if (m_phase != Phase::tail) return;
+      if (m_wal_pages - m_copied > k_tail_pages) {
+        m_phase = Phase::copying;
+        m_cv.notify_one();
+        return;
+      }
+      m_phase = Phase::idle;
     }
-    m_cv.notify_one();
+    checkpoint(writer);
   }
 
  private:
+  enum class Phase { idle, copying, tail };
+
+  void start_pass() {
+    {
+      std::lock_guard lock(m_mu);
+      if (m_phase != Phase::idle) return;
+      m_phase = Phase::copying;
+    }
+    m_cv.notify_one();
+  }
+  // PASSIVE: copies what it can without blocking the writer or readers. Returns the frames copied.
+  static int checkpoint(Conn& conn) {
+    int log = 0, done = 0;
+    int rc = sqlite3_wal_checkpoint_v2(conn.handle(), "main", SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+      spdlog::warn("event=checkpoint_failed rc={} wal_pages={} copied={}", rc, log, done);
+    return done;
+  }
   void loop() {
     while (true) {
       {
         std::unique_lock lock(m_mu);
-        m_cv.wait(lock, [&] { return m_requested || m_stopping; });
+        m_cv.wait(lock, [&] { return m_phase == Phase::copying || m_stopping; });
         if (m_stopping) return;
-        m_requested = false;
       }
-      // PASSIVE: copies what it can without blocking the writer or readers; SQLite restarts the
-      // WAL from the beginning at a later commit once everything was copied.
-      int log = 0, done = 0;
-      int rc = sqlite3_wal_checkpoint_v2(m_conn->handle(), "main", SQLITE_CHECKPOINT_PASSIVE, &log, &done);
-      if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-        spdlog::warn("event=checkpoint_failed rc={} wal_pages={} copied={}", rc, log, done);
+      int copied = checkpoint(*m_conn);
+      std::lock_guard lock(m_mu);
+      m_copied = copied;
+      m_phase = Phase::tail;
     }
   }
 
   std::unique_ptr<Conn> m_conn;
   std::mutex m_mu;
   std::condition_variable m_cv;
-  bool m_requested = false;
+  Phase m_phase = Phase::idle;
+  int m_wal_pages = 0;  // written and read on the writer thread only
+  int m_copied = 0;     // by the last background pass
   bool m_stopping = false;
   std::thread m_thread;
 };
@@ -261,6 +293,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, StoreOptions
     sqlite3_wal_hook((*conn)->handle(), &Checkpointer::on_commit, store->m_checkpointer.get());
   }
   store->m_writer = std::make_unique<Writer>(std::move(*conn), options.max_write_queue, options.max_batch);
+  if (auto* cp = store->m_checkpointer.get())
+    store->m_writer->set_between_batches([cp](Conn& writer) { cp->finish_on_writer(writer); });
   store->m_reads = std::make_unique<ReadPool>(path, options.read_connections);
   return store;
 }
