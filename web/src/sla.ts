@@ -18,8 +18,10 @@ export function metricLabel(metric: string): string {
   return METRIC_LABELS[metric] ?? metric;
 }
 
-function span(ms: number): string {
-  const mins = Math.floor(Math.abs(ms) / 60_000);
+// Time left rounds up and time elapsed down, as a countdown does: 14m30s left reads "15m left"
+// (and the last minute "1m left", never "0m left"), 15m30s past the target "Breached 15m ago".
+function span(ms: number, round: 'up' | 'down'): string {
+  const mins = (round === 'up' ? Math.ceil : Math.floor)(Math.abs(ms) / 60_000);
   const d = Math.floor(mins / 1440);
   const hrs = Math.floor((mins % 1440) / 60);
   const m = mins % 60;
@@ -34,11 +36,11 @@ function span(ms: number): string {
 export function clockState(m: SlaMetric, sinceFetch: number): { text: string; level: string } {
   if (m.stage === 'achieved') return { text: 'Achieved', level: 'done' };
   const left = (m.seconds_left ?? 0) * 1000 - (m.stage === 'paused' ? 0 : sinceFetch);
-  if (m.stage === 'paused') return { text: `Paused · ${span(left)} left`, level: 'paused' };
+  if (m.stage === 'paused') return { text: `Paused · ${span(left, 'up')} left`, level: 'paused' };
   if (m.stage === 'breached' && m.seconds_left === undefined) return { text: 'Breached', level: 'breached' };
   if (m.seconds_left === undefined) return { text: m.stage, level: 'paused' };
-  if (m.stage === 'breached' || left <= 0) return { text: `Breached ${span(left)} ago`, level: 'breached' };
-  return { text: `${span(left)} left`, level: left < 3_600_000 ? 'soon' : 'ok' };
+  if (m.stage === 'breached' || left <= 0) return { text: `Breached ${span(left, 'down')} ago`, level: 'breached' };
+  return { text: `${span(left, 'up')} left`, level: left < 3_600_000 ? 'soon' : 'ok' };
 }
 
 export function clockBadge(m: SlaMetric, sinceFetch: number, testid?: string): HTMLElement {
