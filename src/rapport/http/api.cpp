@@ -479,7 +479,7 @@ bool Api::authenticate(const CtxPtr& c, AuthMode mode, HeldRead& held) {
     reply_error(c, who.error());
     return false;
   }
-  if (epoch && cache_key) {
+  if (epoch) {  // set only for a token credential, whose cache_key is set
     std::lock_guard lock(m_auth_mu);
     if (m_auth_cache.size() >= 10000) m_auth_cache.clear();  // bounded; refilled by the next requests
     m_auth_cache[*cache_key] = CachedPrincipal{*epoch, *who};
