@@ -1,6 +1,10 @@
 #include <rapport/domain/search_facets.hpp>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
+
+#include <rapport/domain/ticket.hpp>
 
 namespace rapport::domain::facets {
 
@@ -32,6 +36,25 @@ std::string no_tags() { return "tnone"; }
 std::string channel(std::string_view c) { return hex('v', c); }
 std::string id(char field, const std::optional<Id>& v) {
   return v ? std::string(1, field) + std::to_string(*v) : std::string(1, field) + "none";
+}
+
+bool some_word_starts_with(std::string_view w) {
+  if (w.empty()) return true;
+  auto rest_all = [&](auto pred) { return std::all_of(w.begin() + 1, w.end(), pred); };
+  auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  auto is_hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
+  // u, s, a, o, g and an id; t (tags) and v (channels) and hex.
+  if (std::string_view("usaog").find(w[0]) != std::string_view::npos && rest_all(is_digit)) return true;
+  if ((w[0] == 't' || w[0] == 'v') && rest_all(is_hex)) return true;
+  // The words from fixed lists.
+  auto begins = [&](const std::string& word) { return word.compare(0, w.size(), w) == 0; };
+  for (auto fixed : {k_any, k_nothing}) if (begins(std::string(fixed))) return true;
+  for (const char* none : {"unone", "snone", "anone", "onone", "gnone", "pnone", "ynone", "tnone"})
+    if (begins(none)) return true;
+  for (auto s : k_statuses) if (begins(status(s))) return true;
+  for (auto p : k_priorities) if (begins(priority(std::string(p)))) return true;
+  for (auto t : k_types) if (begins(type(std::string(t)))) return true;
+  return false;
 }
 
 namespace {

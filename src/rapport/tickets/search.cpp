@@ -49,6 +49,24 @@ std::string fts_expr(const SearchTerm& t) {
   return out;
 }
 
+// Whether free text must be kept out of the facets column by a column filter: unless each of its
+// words is one plain token that no facet word begins with (unicode61 folds ASCII case, so such a
+// word is its own token). Phrases keep the filter: consecutive facet words could match one.
+bool needs_text_filter(const SearchTerm& t) {
+  if (t.phrase) return true;
+  for (auto& w : split(t.value, ' ')) {
+    if (w.empty()) continue;
+    std::string lower;
+    for (char c : w) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return true;
+      lower.push_back(c);
+    }
+    if (domain::facets::some_word_starts_with(lower)) return true;
+  }
+  return false;
+}
+
 // A search compiled to one FTS5 expression over ticket_fts (text, filters as facet words and the
 // principal's visibility: see domain/search_facets.hpp) plus the SQL conditions that are not
 // words (dates), over the tickets table.
@@ -124,10 +142,12 @@ Result<Compiled> compile(store::Conn& conn, const SearchQuery& q, const domain::
     if (fld.empty() || fld == "subject" || fld == "description" || fld == "comment") {
       auto e = fts_expr(t);
       if (e.empty()) continue;
-      // Text never reaches the facets column.
+      // Text never reaches the facets column: a column filter keeps it out, unless no facet word
+      // can match it.
       if (fld == "subject") expr = "subject : (" + e + ")";
       else if (fld == "description" || fld == "comment") expr = "body : (" + e + ")";
-      else expr = "{subject body} : (" + e + ")";
+      else if (needs_text_filter(t)) expr = "{subject body} : (" + e + ")";
+      else expr = e;
     } else if (fld == "status") {
       auto rank = domain::status_rank(t.value);
       if (!rank) return fail(Error::invalid("status must be one of new, open, pending, hold, solved, closed", "invalid"));

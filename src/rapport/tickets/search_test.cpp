@@ -7,6 +7,7 @@
 #include <rapport/base/crypto.hpp>
 #include <rapport/base/strings.hpp>
 #include <rapport/base/time.hpp>
+#include <rapport/domain/search_facets.hpp>
 #include <rapport/domain/ticket.hpp>
 #include <rapport/store/testing.hpp>
 #include <rapport/tickets/search.hpp>
@@ -25,7 +26,9 @@ namespace {
 
 using accounts::system_principal;
 
-const std::vector<std::string> k_words = {"printer", "refund", "invoice", "login", "screen", "battery"};
+// "sopen" and "anyway" look like facet words (a status, and the word every ticket carries): text
+// searches for them must not match the facets column.
+const std::vector<std::string> k_words = {"printer", "refund", "invoice", "login", "screen", "battery", "sopen", "anyway"};
 const std::vector<std::string> k_tags = {"vip", "refund", "hardware", "eu:west"};
 
 struct Model {
@@ -155,7 +158,8 @@ class SearchModelTest : public ::testing::Test {
     const auto& t = m.t;
     const auto& f = term.field;
     auto has_word = [&](const std::set<std::string>& ws) {
-      return std::any_of(ws.begin(), ws.end(), [&](const std::string& w) { return w.rfind(term.value, 0) == 0; });
+      const auto v = to_lower(term.value);  // the index folds case
+      return std::any_of(ws.begin(), ws.end(), [&](const std::string& w) { return w.rfind(v, 0) == 0; });
     };
     if (f.empty()) return has_word(m.subject_words) || has_word(m.body_words);
     if (f == "subject") return has_word(m.subject_words);
@@ -249,7 +253,11 @@ TEST_F(SearchModelTest, CountsAndPagesEqualTheModelUnderEveryPlan) {
       "-tags:vip", "tags:vip refund", "tags:eu:west", "tags:none", "tags:changed", "ticket_type:none",
       "ticket_type:task", "group:none", "group:Billing", "-group:none", "assignee:none", "requester:cust@x.io",
       "-status:open -tags:refund", "status:pending priority:urgent", "via:api", "organization:none", "subject:renamed",
-      "invoice -login", "created>2025-02-19 status:open", "-created>2025-02-19", "-printer"};
+      "invoice -login", "created>2025-02-19 status:open", "-created>2025-02-19", "-printer",
+      // Text that a facet word equals or begins with: the column filter must stay.
+      "sopen", "any", "SOPEN status:pending", "pnone", "t65", "u1", "-sopen",
+      // Plain text that no facet word begins with: searched without it.
+      "printer refund", "Refund -screen", "status:open printer"};
   const std::vector<SearchSort> sorts = {{"updated_at", true}, {"created_at", false}, {"status", true}, {"priority", true}};
   const std::vector<std::pair<int64_t, int64_t>> slices = {{0, 25}, {5, 7}};
   int nonempty = 0;
@@ -279,6 +287,23 @@ TEST_F(SearchModelTest, CountsAndPagesEqualTheModelUnderEveryPlan) {
   }
   // The battery is not vacuous: most queries match something for someone.
   EXPECT_GT(nonempty, 200);
+}
+
+// The predicate that lets plain text skip the column filter: true for every prefix of every facet
+// word the model's tickets carry, false for words no facet word begins with.
+TEST_F(SearchModelTest, EveryPrefixOfAFacetWordIsKnownAsOne) {
+  int checked = 0;
+  for (const auto& m : models) {
+    for (const auto& word : split(domain::facets::of(m.t), ' ')) {
+      for (std::size_t n = 1; n <= word.size(); ++n) {
+        EXPECT_TRUE(domain::facets::some_word_starts_with(word.substr(0, n))) << word.substr(0, n) << " of " << word;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 1000);
+  for (const char* w : {"printer", "refund", "screen", "1234", "sopenx", "anyway", "payment", "tz", "u1x", "gnones"})
+    EXPECT_FALSE(domain::facets::some_word_starts_with(w)) << w;
 }
 
 }  // namespace rapport::tickets
