@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 
@@ -28,6 +29,7 @@
 #include <rapport/knowledge/incidents.hpp>
 #include <rapport/routing/router.hpp>
 #include <rapport/store/store.hpp>
+#include <rapport/tickets/facet_table.hpp>
 #include <rapport/tickets/tickets.hpp>
 #include <rapport/triage/triage.hpp>
 
@@ -281,6 +283,16 @@ int serve(const Config& config) {
     return 1;
   }
   auto& store = **st;
+  // Search filters on status, priority, type, requester, assignee and group, tested in memory.
+  {
+    const auto started = std::chrono::steady_clock::now();
+    if (auto loaded = tickets::load_facet_table(store); !loaded) {
+      spdlog::error("event=facet_table_failed error=\"{}\"", loaded.error().message);
+      return 1;
+    }
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+    spdlog::info("event=facet_table_loaded ms={}", ms);
+  }
 
   // Block the signals in every thread; one waits for them below.
   sigset_t signals;

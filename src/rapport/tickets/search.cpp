@@ -1,6 +1,7 @@
 #include <rapport/tickets/search.hpp>
 
 #include <algorithm>
+#include <iterator>
 #include <unordered_map>
 
 #include <rapport/base/strings.hpp>
@@ -8,6 +9,7 @@
 #include <rapport/domain/search_facets.hpp>
 #include <rapport/domain/ticket.hpp>
 #include <rapport/store/list_query.hpp>
+#include <rapport/tickets/facet_table.hpp>
 #include <rapport/tickets/tickets.hpp>
 
 namespace rapport::tickets {
@@ -67,20 +69,36 @@ bool needs_text_filter(const SearchTerm& t) {
   return false;
 }
 
+// One condition: an FTS5 expression, and for a filter its facet words (any of them matches).
+struct Part {
+  std::string expr;
+  std::optional<std::vector<std::string>> words;
+};
+
+// The conditions joined into one FTS5 query (a query of negations alone starts from every ticket).
+std::string match_of(const std::vector<Part>& pos, const std::vector<Part>& neg) {
+  std::string out;
+  if (pos.empty() && !neg.empty()) out = "(facets : " + std::string(domain::facets::k_any) + ")";
+  for (auto& x : pos) out += (out.empty() ? "(" : " AND (") + x.expr + ")";
+  for (auto& x : neg) out += " NOT (" + x.expr + ")";
+  return out;
+}
+
 // A search compiled to one FTS5 expression over ticket_fts (text, filters as facet words and the
 // principal's visibility: see domain/search_facets.hpp) plus the SQL conditions that are not
 // words (dates), over the tickets table.
 struct Compiled {
-  std::string match;                // empty: no full-text condition
+  std::vector<Part> pos, neg;       // the full-text conditions
+  std::string match;                // match_of(pos, neg); empty: no full-text condition
   std::vector<std::string> where;   // SQL conditions on tickets (besides deleted_at)
   store::Params params;
 };
 
-std::string any_of(const std::vector<std::string>& words) {
-  if (words.empty()) return "facets : " + std::string(domain::facets::k_nothing);
+Part any_of(std::vector<std::string> words) {
+  if (words.empty()) words.emplace_back(domain::facets::k_nothing);
   std::string out = "facets : (";
   for (std::size_t i = 0; i < words.size(); ++i) out += (i ? " OR " : "") + words[i];
-  return out + ")";
+  return {out + ")", std::move(words)};
 }
 
 bool compares(int a, const std::string& op, int b) {
@@ -111,10 +129,10 @@ Result<std::vector<std::string>> user_words(store::Conn& conn, char letter, cons
   return out;
 }
 
-// The principal's visibility (tickets.cpp visibility_clause) as facet words; empty: sees all.
-std::string visibility_words(const domain::Principal& p) {
+// The principal's visibility (tickets.cpp visibility_clause) as facet words; none: sees all.
+std::optional<Part> visibility_words(const domain::Principal& p) {
   namespace f = domain::facets;
-  if (p.sees_all_tickets()) return "";
+  if (p.sees_all_tickets()) return std::nullopt;
   std::vector<std::string> w;
   if (p.is_staff()) {
     const auto& r = *p.ticket_restriction;
@@ -134,20 +152,19 @@ std::string visibility_words(const domain::Principal& p) {
 Result<Compiled> compile(store::Conn& conn, const SearchQuery& q, const domain::Principal& p) {
   namespace f = domain::facets;
   Compiled c;
-  std::vector<std::string> pos, neg;
-  if (auto vis = visibility_words(p); !vis.empty()) pos.push_back(vis);
+  if (auto vis = visibility_words(p)) c.pos.push_back(std::move(*vis));
   for (const auto& t : q.terms) {
-    std::string expr;
+    Part expr;
     const auto& fld = t.field;
     if (fld.empty() || fld == "subject" || fld == "description" || fld == "comment") {
       auto e = fts_expr(t);
       if (e.empty()) continue;
       // Text never reaches the facets column: a column filter keeps it out, unless no facet word
       // can match it.
-      if (fld == "subject") expr = "subject : (" + e + ")";
-      else if (fld == "description" || fld == "comment") expr = "body : (" + e + ")";
-      else if (needs_text_filter(t)) expr = "{subject body} : (" + e + ")";
-      else expr = e;
+      if (fld == "subject") expr.expr = "subject : (" + e + ")";
+      else if (fld == "description" || fld == "comment") expr.expr = "body : (" + e + ")";
+      else if (needs_text_filter(t)) expr.expr = "{subject body} : (" + e + ")";
+      else expr.expr = e;
     } else if (fld == "status") {
       auto rank = domain::status_rank(t.value);
       if (!rank) return fail(Error::invalid("status must be one of new, open, pending, hold, solved, closed", "invalid"));
@@ -213,11 +230,9 @@ Result<Compiled> compile(store::Conn& conn, const SearchQuery& q, const domain::
     } else {
       continue;
     }
-    (t.negated ? neg : pos).push_back(expr);
+    (t.negated ? c.neg : c.pos).push_back(std::move(expr));
   }
-  if (pos.empty() && !neg.empty()) pos.push_back("facets : " + std::string(f::k_any));
-  for (auto& x : pos) c.match += (c.match.empty() ? "(" : " AND (") + x + ")";
-  for (auto& x : neg) c.match += " NOT (" + x + ")";
+  c.match = match_of(c.pos, c.neg);
   return c;
 }
 
@@ -421,6 +436,65 @@ Result<std::optional<std::vector<int64_t>>> walk_index(store::Conn& conn, const 
   return std::optional<std::vector<int64_t>>{std::move(found)};
 }
 
+Status fts_ids(store::Conn& conn, const std::string& match, std::vector<int64_t>& out) {
+  return conn.each("SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ? ORDER BY rowid", {match},
+                   [&](const store::Row& r) { out.push_back(r.i64(0)); });
+}
+
+// The matches (ascending ids) of a query wholly in the full-text index, with the conditions on
+// the facet table's fields tested there and the rest asked of FTS5 (facet_table.hpp says why).
+// nullopt when the table cannot answer: none is loaded, it has not seen every ticket of this
+// snapshot, or no condition is about its fields.
+Result<std::optional<std::vector<int64_t>>> table_matches(store::Conn& conn, const Compiled& c) {
+  using Ids = std::optional<std::vector<int64_t>>;
+  auto table = facet_table(conn.path());
+  if (!table) return Ids{};
+  std::vector<FacetTable::Clause> clauses;
+  std::vector<Part> pos, neg;
+  auto sort_out = [&](const std::vector<Part>& parts, bool negated, std::vector<Part>& rest) {
+    for (const auto& part : parts) {
+      FacetTable::Clause clause;
+      clause.negated = negated;
+      bool held = part.words.has_value();
+      for (std::size_t i = 0; held && i < part.words->size(); ++i) held = clause.add((*part.words)[i]);
+      if (held) clauses.push_back(std::move(clause));
+      else rest.push_back(part);
+    }
+  };
+  sort_out(c.pos, false, pos);
+  sort_out(c.neg, true, neg);
+  if (clauses.empty()) return Ids{};
+  auto newest = conn.scalar("SELECT max(id) FROM tickets");
+  if (!newest) return fail(newest.error());
+  const int64_t snapshot_max = newest->value_or(0);
+  if (snapshot_max > table->max_id()) return Ids{};
+  std::vector<int64_t> ids;
+  if (!pos.empty()) {
+    if (auto st = fts_ids(conn, match_of(pos, neg), ids); !st) return fail(st.error());
+    table->filter(ids, clauses);
+    return Ids{std::move(ids)};
+  }
+  ids = table->scan(clauses, snapshot_max);
+  if (neg.empty()) return Ids{std::move(ids)};
+  // Only negations are left for FTS5: drop what any of them matches.
+  std::string any;
+  for (const auto& n : neg) any += (any.empty() ? "(" : " OR (") + n.expr + ")";
+  std::vector<int64_t> excluded, kept;
+  if (auto st = fts_ids(conn, any, excluded); !st) return fail(st.error());
+  kept.reserve(ids.size());
+  std::set_difference(ids.begin(), ids.end(), excluded.begin(), excluded.end(), std::back_inserter(kept));
+  return Ids{std::move(kept)};
+}
+
+std::string json_ids(const std::vector<int64_t>& ids) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i) out += ',';
+    out += std::to_string(ids[i]);
+  }
+  return out + "]";
+}
+
 }  // namespace
 
 Result<domain::Page<domain::Ticket>> search_tickets(store::Conn& conn, const SearchQuery& q, const domain::Principal& p,
@@ -433,19 +507,22 @@ Result<domain::Page<domain::Ticket>> search_tickets(store::Conn& conn, const Sea
   domain::Page<domain::Ticket> page;
   std::vector<int64_t> ids;
   if (c->where.empty() && !c->match.empty()) {
-    // Everything is in the full-text index: FTS5 intersects the word lists, and the matches'
-    // ids (ascending) give the exact count without reading a ticket.
-    if (k == 0) {  // the count alone (GET /search/count, and the count of a mixed search)
+    // Everything is in the full-text index (and the facet table): FTS5 intersects the word
+    // lists, and the matches' ids (ascending) give the exact count without reading a ticket.
+    auto from_table = table_matches(conn, *c);
+    if (!from_table) return fail(from_table.error());
+    if (k == 0 && !*from_table) {  // the count alone (GET /search/count, and the count of a mixed search)
       auto n = conn.scalar("SELECT COUNT(*) FROM ticket_fts WHERE ticket_fts MATCH ?", {c->match});
       if (!n) return fail(n.error());
       page.count = n->value_or(0);
       return page;
     }
+    const bool listed = from_table->has_value();  // the facet table chose the matches
     std::vector<int64_t> matches;
-    auto st = conn.each("SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ? ORDER BY rowid", {c->match},
-                        [&](const store::Row& r) { matches.push_back(r.i64(0)); });
-    if (!st) return fail(st.error());
+    if (listed) matches = std::move(**from_table);
+    else if (auto st = fts_ids(conn, c->match, matches); !st) return fail(st.error());
     page.count = static_cast<int64_t>(matches.size());
+    if (k == 0) return page;
     if (!matches.empty()) {
       // The best k in the sort order: either walk the sort's index and keep the matches (cheap
       // when they are dense), or read each match's sort key (cheap when they are few). A probe
@@ -468,9 +545,13 @@ Result<domain::Page<domain::Ticket>> search_tickets(store::Conn& conn, const Sea
       if (walked) {
         ids = std::move(*walked);
       } else {
-        auto top = heap_top(conn,
-                            "SELECT " + key + ", id FROM tickets WHERE id IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)",
-                            {c->match}, sort, k);
+        // Each match's sort key, the matches named by the same query or, when the facet table
+        // chose them, listed.
+        auto top = listed ? heap_top(conn, "SELECT " + key + ", id FROM tickets WHERE id IN (SELECT value FROM json_each(?))",
+                                     {json_ids(matches)}, sort, k)
+                          : heap_top(conn,
+                                     "SELECT " + key + ", id FROM tickets WHERE id IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)",
+                                     {c->match}, sort, k);
         if (!top) return fail(top.error());
         ids = std::move(top->ids);
       }

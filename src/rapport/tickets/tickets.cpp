@@ -1,4 +1,5 @@
 #include <rapport/tickets/tickets.hpp>
+#include <rapport/tickets/facet_table.hpp>
 #include <rapport/tickets/uploads.hpp>
 
 #include <algorithm>
@@ -262,11 +263,22 @@ Result<Ticket> read_ticket(store::Conn& conn, Id id);
 // search facets; no row for a deleted or vanished ticket. Deriving instead of replaying the job's
 // edits keeps the index true when a job rolls part of its work back to a savepoint of its own
 // (a bulk create's failed item): a replayed insert would index a ticket that was never stored.
+// The in-memory facet row (facet_table.hpp) is derived from the same state and set once the batch
+// has committed, before its requests are answered.
 void reindex_later(store::Tx& tx, Id id) {
-  tx.defer([id](store::Conn& conn) -> Status {
+  auto table = facet_table(tx.conn().path());
+  auto row = std::make_shared<std::optional<FacetTable::Row>>(FacetTable::Row{});
+  if (table) {
+    tx.on_commit([table, row, id, path = tx.conn().path()] {
+      if (*row) table->set(id, **row);
+      else drop_facet_table(path);  // an id the table cannot hold: searches use the index alone
+    });
+  }
+  tx.defer([id, row](store::Conn& conn) -> Status {
     if (auto r = conn.run("DELETE FROM ticket_fts WHERE rowid = ?", {id}); !r) return fail(r.error());
     auto t = read_ticket(conn, id);
     if (!t) return t.error().code == ErrorCode::not_found ? Status{} : fail(t.error());
+    *row = FacetTable::row_of(*t);
     if (t->deleted_at) return {};
     auto body = conn.scalar_text("SELECT group_concat(body, ' ') FROM (SELECT body FROM comments WHERE ticket_id = ? ORDER BY id)", {id});
     if (!body) return fail(body.error());

@@ -1,0 +1,226 @@
+#include <rapport/tickets/facet_table.hpp>
+
+#include <algorithm>
+#include <limits>
+#include <mutex>
+#include <unordered_map>
+
+#include <spdlog/spdlog.h>
+
+#include <rapport/base/strings.hpp>
+#include <rapport/domain/search_facets.hpp>
+#include <rapport/domain/ticket.hpp>
+#include <rapport/store/store.hpp>
+
+namespace rapport::tickets {
+
+namespace {
+
+namespace f = domain::facets;
+
+constexpr int64_t k_max_id = std::numeric_limits<uint32_t>::max();
+
+template <std::size_t N>
+uint8_t code_in(const std::string_view (&list)[N], std::string_view v) {
+  for (std::size_t i = 0; i < N; ++i) if (list[i] == v) return static_cast<uint8_t>(i + 1);
+  return 0;
+}
+
+std::optional<uint32_t> small_id(const std::optional<domain::Id>& id) {
+  if (!id) return 0u;
+  if (*id <= 0 || *id > k_max_id) return std::nullopt;
+  return static_cast<uint32_t>(*id);
+}
+
+std::optional<FacetTable::Row> make_row(bool live, std::string_view status, const std::optional<std::string>& priority,
+                                        const std::optional<std::string>& type, domain::Id requester,
+                                        const std::optional<domain::Id>& assignee, const std::optional<domain::Id>& group) {
+  FacetTable::Row row;
+  if (!live) return row;
+  row.status = code_in(domain::k_statuses, status);
+  row.priority = priority ? code_in(domain::k_priorities, *priority) : 0;
+  row.type = type ? code_in(domain::k_types, *type) : 0;
+  // A value outside the validated lists has no code: the table cannot hold this ticket.
+  if (!row.status || (priority && !row.priority) || (type && !row.type)) return std::nullopt;
+  auto rq = small_id(requester), as = small_id(assignee), gr = small_id(group);
+  if (!rq || !as || !gr) return std::nullopt;
+  row.requester = *rq;
+  row.assignee = *as;
+  row.group = *gr;
+  return row;
+}
+
+bool has(const std::vector<uint32_t>& values, uint32_t v) {
+  for (auto x : values) if (x == v) return true;
+  return false;
+}
+
+std::mutex g_tables_mu;
+std::unordered_map<std::string, std::shared_ptr<FacetTable>> g_tables;
+
+}  // namespace
+
+std::optional<FacetTable::Row> FacetTable::row_of(const domain::Ticket& t) {
+  return make_row(!t.deleted_at, t.status, t.priority, t.type, t.requester_id, t.assignee_id, t.group_id);
+}
+
+bool FacetTable::Clause::add(std::string_view word) {
+  // Each word is recognized by making it the way search_facets.cpp does, so the two cannot drift.
+  auto bit = [](std::size_t code) { return static_cast<uint8_t>(1u << code); };
+  if (word == f::k_any) {
+    always = true;
+    return true;
+  }
+  if (word == f::k_nothing) return true;  // no ticket carries it: adds no alternative
+  for (std::size_t i = 0; i < std::size(domain::k_statuses); ++i) {
+    if (word == f::status(domain::k_statuses[i])) {
+      status |= bit(i + 1);
+      return true;
+    }
+  }
+  for (std::size_t i = 0; i <= std::size(domain::k_priorities); ++i) {
+    if (word == f::priority(i ? std::optional<std::string>(domain::k_priorities[i - 1]) : std::nullopt)) {
+      priority |= bit(i);
+      return true;
+    }
+  }
+  for (std::size_t i = 0; i <= std::size(domain::k_types); ++i) {
+    if (word == f::type(i ? std::optional<std::string>(domain::k_types[i - 1]) : std::nullopt)) {
+      type |= bit(i);
+      return true;
+    }
+  }
+  for (auto [letter, values] : {std::pair{'u', &requesters}, std::pair{'a', &assignees}, std::pair{'g', &groups}}) {
+    if (word.empty() || word[0] != letter) continue;
+    if (word == f::id(letter, std::nullopt)) {
+      values->push_back(0);
+      return true;
+    }
+    auto id = parse_int(word.substr(1));
+    if (!id || *id <= 0 || *id > k_max_id || f::id(letter, *id) != word) return false;
+    values->push_back(static_cast<uint32_t>(*id));
+    return true;
+  }
+  return false;
+}
+
+void FacetTable::set(domain::Id id, const Row& row) {
+  std::unique_lock lock(m_mu);
+  auto i = static_cast<std::size_t>(id);
+  if (i >= m_status.size()) {
+    std::size_t n = std::max<std::size_t>(i + 1, m_status.size() + m_status.size() / 2);
+    m_status.resize(n);
+    m_priority.resize(n);
+    m_type.resize(n);
+    m_requester.resize(n);
+    m_assignee.resize(n);
+    m_group.resize(n);
+  }
+  m_status[i] = row.status;
+  m_priority[i] = row.priority;
+  m_type[i] = row.type;
+  m_requester[i] = row.requester;
+  m_assignee[i] = row.assignee;
+  m_group[i] = row.group;
+  m_max = std::max(m_max, id);
+}
+
+domain::Id FacetTable::max_id() const {
+  std::shared_lock lock(m_mu);
+  return m_max;
+}
+
+namespace {
+bool clause_meets(const FacetTable::Clause& c, uint8_t status, uint8_t priority, uint8_t type, uint32_t requester,
+                  uint32_t assignee, uint32_t group) {
+  bool any = c.always || ((c.status >> status) & 1) || ((c.priority >> priority) & 1) || ((c.type >> type) & 1) ||
+             has(c.requesters, requester) || has(c.assignees, assignee) || has(c.groups, group);
+  return any != c.negated;
+}
+std::size_t codes(uint8_t status, uint8_t priority, uint8_t type) {
+  return static_cast<std::size_t>(status) * 25 + static_cast<std::size_t>(priority) * 5 + type;
+}
+}  // namespace
+
+FacetTable::Test FacetTable::prepare(const std::vector<Clause>& clauses) {
+  Test test;
+  std::vector<const Clause*> by_codes;
+  for (const auto& c : clauses) {
+    if (c.requesters.empty() && c.assignees.empty() && c.groups.empty()) by_codes.push_back(&c);
+    else test.others.push_back(&c);
+  }
+  for (uint8_t s = 1; s <= 6; ++s) {  // status 0: no live ticket, never a match
+    for (uint8_t p = 0; p <= 4; ++p) {
+      for (uint8_t t = 0; t <= 4; ++t) {
+        bool ok = true;
+        for (const auto* c : by_codes) ok = ok && clause_meets(*c, s, p, t, 0, 0, 0);
+        test.by_codes[codes(s, p, t)] = ok;
+      }
+    }
+  }
+  return test;
+}
+
+bool FacetTable::meets(std::size_t i, const Test& test) const {
+  if (!test.by_codes[codes(m_status[i], m_priority[i], m_type[i])]) return false;
+  for (const auto* c : test.others) {
+    if (!clause_meets(*c, m_status[i], m_priority[i], m_type[i], m_requester[i], m_assignee[i], m_group[i])) return false;
+  }
+  return true;
+}
+
+std::vector<int64_t> FacetTable::scan(const std::vector<Clause>& clauses, domain::Id max_id) const {
+  const auto test = prepare(clauses);
+  std::shared_lock lock(m_mu);
+  std::vector<int64_t> out;
+  const auto last = static_cast<std::size_t>(std::min(max_id, m_max));
+  for (std::size_t i = 1; i <= last; ++i) {
+    if (meets(i, test)) out.push_back(static_cast<int64_t>(i));
+  }
+  return out;
+}
+
+void FacetTable::filter(std::vector<int64_t>& ids, const std::vector<Clause>& clauses) const {
+  const auto test = prepare(clauses);
+  std::shared_lock lock(m_mu);
+  std::erase_if(ids, [&](int64_t id) { return id <= 0 || id > m_max || !meets(static_cast<std::size_t>(id), test); });
+}
+
+std::shared_ptr<FacetTable> facet_table(const std::string& path) {
+  std::lock_guard lock(g_tables_mu);
+  auto it = g_tables.find(path);
+  return it == g_tables.end() ? nullptr : it->second;
+}
+
+void drop_facet_table(const std::string& path) {
+  std::lock_guard lock(g_tables_mu);
+  g_tables.erase(path);
+}
+
+Status load_facet_table(store::Store& store) {
+  // In a write job: the writer is the only thread that commits, so the table cannot miss a
+  // change made between the scan and its registration.
+  return store.writer().run([&](store::Tx& tx) -> Status {
+    auto table = std::make_shared<FacetTable>();
+    bool fits = true;
+    auto st = tx.conn().each(
+        "SELECT id, deleted_at IS NULL, status, priority, type, requester_id, assignee_id, group_id FROM tickets", {},
+        [&](const store::Row& r) {
+          auto row = make_row(r.i64(1) != 0, r.text(2), r.opt_text(3), r.opt_text(4), r.i64(5), r.opt_i64(6), r.opt_i64(7));
+          if (!row || r.i64(0) > k_max_id) fits = false;
+          else table->set(r.i64(0), *row);
+        });
+    if (!st) return st;
+    const auto& path = tx.conn().path();
+    if (!fits) {
+      spdlog::warn("event=facet_table_skipped reason=\"a ticket has an id over 32 bits or an unknown status, priority or type\"");
+      drop_facet_table(path);
+      return {};
+    }
+    std::lock_guard lock(g_tables_mu);
+    g_tables[path] = std::move(table);
+    return {};
+  });
+}
+
+}  // namespace rapport::tickets
