@@ -191,6 +191,10 @@ if (rows.some((r) => r.section === "large")) {
   md.push("");
   md.push(httpTable("large"));
   md.push("");
+  if (facts.large_search_cold) {
+    md.push(`Each search ran three times before its runs; the first time (cold page cache): ${facts.large_search_cold}.`);
+    md.push("");
+  }
   const [r0, h0] = facts.large_rss_start.split(" ");
   const [r1, h1] = facts.large_rss_end.split(" ");
   md.push("| server memory | VmRSS MB | VmHWM (peak) MB |");
