@@ -46,11 +46,11 @@ bool some_word_starts_with(std::string_view w) {
   // u, s, a, o, g and an id; t (tags) and v (channels) and hex.
   if (std::string_view("usaog").find(w[0]) != std::string_view::npos && rest_all(is_digit)) return true;
   if ((w[0] == 't' || w[0] == 'v') && rest_all(is_hex)) return true;
-  // The words from fixed lists.
+  // The words from fixed lists, made by the functions above.
   auto begins = [&](const std::string& word) { return word.compare(0, w.size(), w) == 0; };
   for (auto fixed : {k_any, k_nothing}) if (begins(std::string(fixed))) return true;
-  for (const char* none : {"unone", "snone", "anone", "onone", "gnone", "pnone", "ynone", "tnone"})
-    if (begins(none)) return true;
+  for (char letter : std::string_view("usaog")) if (begins(id(letter, std::nullopt))) return true;
+  if (begins(priority(std::nullopt)) || begins(type(std::nullopt)) || begins(no_tags())) return true;
   for (auto s : k_statuses) if (begins(status(s))) return true;
   for (auto p : k_priorities) if (begins(priority(std::string(p)))) return true;
   for (auto t : k_types) if (begins(type(std::string(t)))) return true;

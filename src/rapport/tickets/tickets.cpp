@@ -271,7 +271,7 @@ void reindex_later(store::Tx& tx, Id id) {
   if (table) {
     tx.on_commit([table, row, id, path = tx.conn().path()] {
       if (*row) table->set(id, **row);
-      else drop_facet_table(path);  // an id the table cannot hold: searches use the index alone
+      else drop_facet_table(path);  // a ticket the table cannot hold: searches use the index alone
     });
   }
   tx.defer([id, row](store::Conn& conn) -> Status {
