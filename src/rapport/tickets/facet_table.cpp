@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <mutex>
+#include <shared_mutex>
 #include <unordered_map>
 
 #include <spdlog/spdlog.h>
@@ -104,6 +105,16 @@ bool FacetTable::Clause::add(std::string_view word) {
   return false;
 }
 
+WriterFirstLock::WriterFirstLock() {
+  pthread_rwlockattr_t attr;
+  pthread_rwlockattr_init(&attr);
+  pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+  pthread_rwlock_init(&m_lock, &attr);
+  pthread_rwlockattr_destroy(&attr);
+}
+
+WriterFirstLock::~WriterFirstLock() { pthread_rwlock_destroy(&m_lock); }
+
 void FacetTable::set(domain::Id id, const Row& row) {
   std::unique_lock lock(m_mu);
   auto i = static_cast<std::size_t>(id);
@@ -171,19 +182,29 @@ bool FacetTable::meets(std::size_t i, const Test& test) const {
 
 std::vector<int64_t> FacetTable::scan(const std::vector<Clause>& clauses, domain::Id max_id) const {
   const auto test = prepare(clauses);
-  std::shared_lock lock(m_mu);
   std::vector<int64_t> out;
-  const auto last = static_cast<std::size_t>(std::min(max_id, m_max));
-  for (std::size_t i = 1; i <= last; ++i) {
-    if (meets(i, test)) out.push_back(static_cast<int64_t>(i));
+  for (std::size_t from = 1;; from += k_chunk) {
+    std::shared_lock lock(m_mu);
+    const auto last = static_cast<std::size_t>(std::min(max_id, m_max));
+    if (from > last) break;
+    for (std::size_t i = from, to = std::min(last, from + k_chunk - 1); i <= to; ++i) {
+      if (meets(i, test)) out.push_back(static_cast<int64_t>(i));
+    }
   }
   return out;
 }
 
 void FacetTable::filter(std::vector<int64_t>& ids, const std::vector<Clause>& clauses) const {
   const auto test = prepare(clauses);
-  std::shared_lock lock(m_mu);
-  std::erase_if(ids, [&](int64_t id) { return id <= 0 || id > m_max || !meets(static_cast<std::size_t>(id), test); });
+  std::size_t kept = 0;
+  for (std::size_t from = 0; from < ids.size(); from += k_chunk) {
+    std::shared_lock lock(m_mu);
+    for (std::size_t j = from, to = std::min(ids.size(), from + k_chunk); j < to; ++j) {
+      const auto id = ids[j];
+      if (id > 0 && id <= m_max && meets(static_cast<std::size_t>(id), test)) ids[kept++] = id;
+    }
+  }
+  ids.resize(kept);
 }
 
 std::shared_ptr<FacetTable> facet_table(const std::string& path) {

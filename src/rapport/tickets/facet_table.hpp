@@ -19,7 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <shared_mutex>
+#include <pthread.h>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +32,25 @@ class Store;
 }
 
 namespace rapport::tickets {
+
+// A reader-writer lock that lets a waiting writer in before new readers. std::shared_mutex (on
+// glibc, a default rwlock) prefers readers: with searches overlapping one another, the writer
+// thread, which sets rows after each commit, could wait as long as they keep coming, and every
+// write request with it. A pthread rwlock of the writer-first kind is the library's answer.
+class WriterFirstLock {
+ public:
+  WriterFirstLock();
+  ~WriterFirstLock();
+  WriterFirstLock(const WriterFirstLock&) = delete;
+  WriterFirstLock& operator=(const WriterFirstLock&) = delete;
+  void lock() { pthread_rwlock_wrlock(&m_lock); }
+  void unlock() { pthread_rwlock_unlock(&m_lock); }
+  void lock_shared() { pthread_rwlock_rdlock(&m_lock); }
+  void unlock_shared() { pthread_rwlock_unlock(&m_lock); }
+
+ private:
+  pthread_rwlock_t m_lock;
+};
 
 class FacetTable {
  public:
@@ -72,7 +91,9 @@ class FacetTable {
   };
   static Test prepare(const std::vector<Clause>& clauses);
   bool meets(std::size_t i, const Test& test) const;
-  mutable std::shared_mutex m_mu;
+  // Held by readers for at most k_chunk ids at a time, so a writer waits well under a millisecond.
+  static constexpr std::size_t k_chunk = std::size_t{1} << 16;
+  mutable WriterFirstLock m_mu;
   std::vector<uint8_t> m_status, m_priority, m_type;
   std::vector<uint32_t> m_requester, m_assignee, m_group;
   domain::Id m_max = 0;
