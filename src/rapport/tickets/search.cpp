@@ -58,12 +58,8 @@ bool needs_text_filter(const SearchTerm& t) {
   if (t.phrase) return true;
   for (auto& w : split(t.value, ' ')) {
     if (w.empty()) continue;
-    std::string lower;
-    for (char c : w) {
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return true;
-      lower.push_back(c);
-    }
+    const auto lower = to_lower(w);
+    for (char c : lower) if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return true;
     if (domain::facets::some_word_starts_with(lower)) return true;
   }
   return false;

@@ -267,8 +267,9 @@ Result<Ticket> read_ticket(store::Conn& conn, Id id);
 // has committed, before its requests are answered.
 void reindex_later(store::Tx& tx, Id id) {
   auto table = facet_table(tx.conn().path());
-  auto row = std::make_shared<std::optional<FacetTable::Row>>(FacetTable::Row{});
+  std::shared_ptr<std::optional<FacetTable::Row>> row;  // only when a table is loaded
   if (table) {
+    row = std::make_shared<std::optional<FacetTable::Row>>(FacetTable::Row{});
     tx.on_commit([table, row, id, path = tx.conn().path()] {
       if (*row) table->set(id, **row);
       else drop_facet_table(path);  // a ticket the table cannot hold: searches use the index alone
@@ -278,7 +279,7 @@ void reindex_later(store::Tx& tx, Id id) {
     if (auto r = conn.run("DELETE FROM ticket_fts WHERE rowid = ?", {id}); !r) return fail(r.error());
     auto t = read_ticket(conn, id);
     if (!t) return t.error().code == ErrorCode::not_found ? Status{} : fail(t.error());
-    *row = FacetTable::row_of(*t);
+    if (row) *row = FacetTable::row_of(*t);
     if (t->deleted_at) return {};
     auto body = conn.scalar_text("SELECT group_concat(body, ' ') FROM (SELECT body FROM comments WHERE ticket_id = ? ORDER BY id)", {id});
     if (!body) return fail(body.error());
