@@ -144,7 +144,7 @@ md.push(`- Load average (1, 5, 15 min) before the run: ${facts.load_before}; aft
 md.push(`- Build: commit ${facts.commit}; ${facts.wrk}; SQLite ${facts.sqlite}. ` +
         "Server: `RAPPORT_API_RATE_LIMIT_PER_MINUTE=0` (no rate limit), `RAPPORT_LOG_LEVEL=warn` " +
         "(no access log), other settings default (one I/O thread per core, 8 read connections, " +
-        "synchronous=FULL WAL).");
+        "WAL synced before every answer).");
 for (const [k, what] of [["small_idle_commits", "small"], ["large_idle_commits", "large"]]) {
   if (Number(facts[k]) > 10)
     md.push(`- **Warning:** the idle server (${what} database, before any load) committed ` +

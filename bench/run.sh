@@ -207,7 +207,7 @@ kv() { # key line
 }
 
 # The latency of one durable 4 KiB write (O_DSYNC, overwriting) on the disk that holds the
-# databases: the floor under every group commit (synchronous=FULL syncs the WAL once per commit).
+# databases: the floor under every group commit (the store syncs the WAL before answering a batch).
 sync_probe() {
   local f="$work/sync-probe.tmp" start end
   dd if=/dev/zero of="$f" bs=4k count=256 2>/dev/null

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include <rapport/base/time.hpp>
+#include <rapport/store/wal_buffer.hpp>
 #include <rapport/domain/search_facets.hpp>
 
 namespace rapport::store {
@@ -62,7 +63,8 @@ Result<std::unique_ptr<Conn>> Conn::open(const std::string& path, Mode mode) {
   std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+  register_wal_buffer_vfs();
+  if (sqlite3_open_v2(path.c_str(), &db, flags, k_wal_buffer_vfs) != SQLITE_OK) {
     std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
     return fail(Error::unavailable("cannot open database " + path + ": " + msg));
@@ -75,7 +77,8 @@ Result<std::unique_ptr<Conn>> Conn::open(const std::string& path, Mode mode) {
                              sql_ticket_facets, nullptr, nullptr, nullptr);
   std::unique_ptr<Conn> conn(new Conn(db, path));
   // WAL lets readers run beside the single writer; synchronous=FULL makes every commit durable
-  // (an fsync of the WAL), which group commit amortises over many requests.
+  // (an fsync of the WAL), which group commit amortises over many requests. The store's writer
+  // then moves that fsync to its syncer thread (store.hpp).
   const char* pragmas = mode == Mode::writer
                             ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
                               "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;"

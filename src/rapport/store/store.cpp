@@ -1,17 +1,25 @@
 #include <rapport/store/store.hpp>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <future>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
 #include <rapport/base/strings.hpp>
 #include <rapport/store/migrate.hpp>
+#include <rapport/store/wal_buffer.hpp>
 
 namespace rapport::store {
 
-Writer::Writer(std::unique_ptr<Conn> conn, std::size_t max_queue, std::size_t max_batch)
-    : m_conn(std::move(conn)), m_max_queue(max_queue), m_max_batch(max_batch) {
+Writer::Writer(std::unique_ptr<Conn> conn, std::size_t max_queue, std::size_t max_batch, Sync sync)
+    : m_conn(std::move(conn)), m_max_queue(max_queue), m_max_batch(max_batch), m_sync(std::move(sync)) {
+  if (m_sync) m_syncer = std::thread([this] { sync_loop(); });
   m_thread = std::thread([this] { loop(); });
 }
 
@@ -44,6 +52,13 @@ void Writer::stop() {
     m_cv.notify_all();
   }
   if (m_thread.joinable()) m_thread.join();
+  // The writer has committed its last batch: the syncer answers what is left, then ends.
+  {
+    std::lock_guard lock(m_sync_mu);
+    m_sync_stopping = true;
+  }
+  m_sync_cv.notify_one();
+  if (m_syncer.joinable()) m_syncer.join();
 }
 
 std::size_t Writer::queue_depth() const {
@@ -74,7 +89,8 @@ void Writer::run_batch(std::vector<Item>& batch) {
   std::vector<Tx::Deferred> deferred;
   auto begun = m_conn->exec("BEGIN IMMEDIATE");
   if (!begun) {
-    for (auto& item : batch) item.done(fail(begun.error()));
+    for (auto& r : results) r = fail(begun.error());
+    hand_on(Committed{std::move(batch), std::move(results), {}, false});
     return;
   }
   // Savepoints go through the statement cache: sqlite3_exec would parse them again for every job.
@@ -105,8 +121,14 @@ void Writer::run_batch(std::vector<Item>& batch) {
     m_stats.failed_commits++;
     spdlog::error("event=commit_failed error=\"{}\" jobs={}", committed.error().message, batch.size());
     (void)m_conn->exec("ROLLBACK");
-    for (auto& item : batch) item.done(fail(committed.error()));
+    for (auto& r : results) r = fail(committed.error());
+    hand_on(Committed{std::move(batch), std::move(results), {}, false});
     return;
+  }
+  if (int rc = flush_wal_buffer(m_conn->handle()); rc != SQLITE_OK) {
+    // The commit is published but its last frames could not be written: as for a failed sync.
+    spdlog::critical("event=wal_write_failed rc={} jobs={}", rc, batch.size());
+    std::abort();
   }
   m_stats.batches++;
   m_stats.jobs += batch.size();
@@ -114,10 +136,49 @@ void Writer::run_batch(std::vector<Item>& batch) {
   int bucket = 0;
   while (bucket < WriterStats::k_buckets - 1 && (std::size_t{1} << bucket) < batch.size()) ++bucket;
   m_stats.batch_size_bucket[bucket]++;
-  for (auto& fn : after) fn();
-  for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(results[i]));
-  if (m_on_commit) m_on_commit();
+  hand_on(Committed{std::move(batch), std::move(results), std::move(after), true});
   if (m_between_batches) m_between_batches(*m_conn);
+}
+
+void Writer::hand_on(Committed c) {
+  if (!m_sync) return answer(c);
+  // A failed batch goes the same way, so batches are answered in order and on one thread.
+  {
+    std::lock_guard lock(m_sync_mu);
+    m_unsynced.push_back(std::move(c));
+  }
+  m_sync_cv.notify_one();
+}
+
+void Writer::answer(Committed& c) {
+  for (auto& fn : c.after) fn();
+  for (std::size_t i = 0; i < c.items.size(); ++i) c.items[i].done(std::move(c.results[i]));
+  if (c.committed && m_on_commit) m_on_commit();
+}
+
+void Writer::sync_loop() {
+  std::vector<Committed> synced;
+  while (true) {
+    {
+      std::unique_lock lock(m_sync_mu);
+      m_sync_cv.wait(lock, [&] { return m_sync_stopping || !m_unsynced.empty(); });
+      if (m_unsynced.empty()) return;  // stopping, and every batch answered
+      synced.swap(m_unsynced);
+    }
+    // One sync for every batch committed since the last: a later sync covers earlier frames.
+    const bool any = std::any_of(synced.begin(), synced.end(), [](const Committed& c) { return c.committed; });
+    if (int err = any ? m_sync() : 0; err != 0) {
+      // The kernel may have dropped the pages it failed to write and report the next sync clean,
+      // so no later sync can vouch for these batches, and they are committed: neither a success
+      // nor an error would be a true answer. Stop, and let recovery replay the WAL as it is on
+      // disk (PostgreSQL does the same since 2018).
+      spdlog::critical("event=wal_sync_failed errno={} error=\"{}\" batches={}", err, std::strerror(err),
+                       synced.size());
+      std::abort();
+    }
+    for (auto& c : synced) answer(c);
+    synced.clear();
+  }
 }
 
 ReadPool::ReadPool(std::string path, std::size_t size) : m_path(std::move(path)), m_size(size) {}
@@ -238,6 +299,7 @@ class Checkpointer {
 Store::~Store() {
   m_writer.reset();  // finishes the queued jobs; their commits may still poke the checkpointer
   m_checkpointer.reset();
+  if (m_wal_fd >= 0) ::close(m_wal_fd);
 }
 
 namespace {
@@ -292,7 +354,21 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, StoreOptions
     // Replaces SQLite's own autocheckpoint, which is a WAL hook too.
     sqlite3_wal_hook((*conn)->handle(), &Checkpointer::on_commit, store->m_checkpointer.get());
   }
-  store->m_writer = std::make_unique<Writer>(std::move(*conn), options.max_write_queue, options.max_batch);
+  Writer::Sync sync;
+  if (store->m_checkpointer) {
+    // The writer's commits only write the WAL; the syncer makes them durable (store.hpp). The WAL
+    // file exists by now (the migrations read through it) and is the same file for as long as a
+    // connection is open: SQLite starts it over and truncates it in place.
+    const char* name = sqlite3_filename_wal(sqlite3_db_filename((*conn)->handle(), "main"));
+    const std::string wal = name ? name : path + "-wal";  // SQLite's own name: it resolves symbolic links
+    store->m_wal_fd = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
+    if (store->m_wal_fd < 0)
+      return fail(Error::unavailable("cannot open " + wal + " to sync it: " + std::strerror(errno)));
+    if (auto st = (*conn)->exec("PRAGMA synchronous=NORMAL"); !st) return fail(st.error());
+    sync = [fd = store->m_wal_fd] { return ::fdatasync(fd) == 0 ? 0 : errno; };
+  }
+  store->m_writer =
+      std::make_unique<Writer>(std::move(*conn), options.max_write_queue, options.max_batch, std::move(sync));
   if (auto* cp = store->m_checkpointer.get())
     store->m_writer->set_between_batches([cp](Conn& writer) { cp->finish_on_writer(writer); });
   store->m_reads = std::make_unique<ReadPool>(path, options.read_connections);

@@ -5,6 +5,19 @@
 // every job queued so far, runs each inside its own SAVEPOINT of one transaction, and commits once:
 // one fsync for the whole batch. A job that fails is rolled back to its savepoint alone. Each job's
 // completion is called only after the COMMIT is durable, so a request is answered only then.
+//
+// On a database file, that fsync is not the writer's: the writer connection commits with
+// synchronous=NORMAL (the WAL frames are written, not synced) and hands the batch to a syncer
+// thread, which syncs the WAL once for every batch committed since its last sync and only then
+// answers them. The writer meanwhile runs the next batch. The sync took about 1 ms of a 2.6 ms
+// batch cycle on the bench machine, with the writer thread blocked in it.
+// What this changes: another connection can read a batch's writes up to one sync (about a
+// millisecond) before they are durable, and so can the background consumers that send webhooks,
+// mail and live events. A crash of the process loses nothing (the frames are in the OS page
+// cache); a power loss inside that window loses only writes whose own requests had not been
+// answered, but something may already have acted on them. SQLite keeps syncing the WAL before each checkpoint, the
+// database file after it, and the WAL header when the WAL starts over, so what a checkpoint copies
+// is always durable first.
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -58,9 +71,16 @@ class Writer {
   using Job = std::function<Status(Tx&)>;
   using Done = std::function<void(Status)>;
 
-  Writer(std::unique_ptr<Conn> conn, std::size_t max_queue, std::size_t max_batch);
+  // Makes everything committed so far durable; returns 0 or an errno value.
+  using Sync = std::function<int()>;
+
+  // With `sync`, committed batches are answered on a syncer thread after it returns (see the
+  // header's comment); the connection should then commit without syncing. Without, on the writer
+  // thread right after COMMIT (an in-memory database, or a connection with synchronous=FULL).
+  Writer(std::unique_ptr<Conn> conn, std::size_t max_queue, std::size_t max_batch, Sync sync = {});
   ~Writer();
-  // Queues a job; `done` runs on the writer thread after commit (or failure). When the queue is
+  // Queues a job; `done` runs after the commit is durable (or on failure), batches answered one
+  // after another in order, on the syncer thread (on the writer's without one). When the queue is
   // full, `done` is called at once with `unavailable`, so callers shed load instead of queueing
   // without bound.
   void submit(Job job, Done done);
@@ -70,11 +90,12 @@ class Writer {
   void stop();
   std::size_t queue_depth() const;
   const WriterStats& stats() const { return m_stats; }
-  // Called on the writer thread after every successful commit (set before traffic starts):
-  // background consumers wake on it instead of polling.
+  // Called after every successful commit is durable, where the batch's completions run (set
+  // before traffic starts): background consumers wake on it instead of polling.
   void set_commit_listener(std::function<void()> fn) { m_on_commit = std::move(fn); }
-  // Called on the writer thread after every committed batch has been answered, with no write
-  // transaction open (set by Store before traffic starts): the checkpointer's tail runs here.
+  // Called on the writer thread after every committed batch has been handed on to be answered,
+  // with no write transaction open (set by Store before traffic starts): the checkpointer's tail
+  // runs here.
   void set_between_batches(std::function<void(Conn&)> fn) { m_between_batches = std::move(fn); }
 
  private:
@@ -82,8 +103,18 @@ class Writer {
     Job job;
     Done done;
   };
+  // A committed batch waiting to be answered.
+  struct Committed {
+    std::vector<Item> items;
+    std::vector<Status> results;
+    std::vector<std::function<void()>> after;
+    bool committed = true;  // false: the batch failed as a whole and needs no sync
+  };
   void loop();
   void run_batch(std::vector<Item>& batch);
+  void hand_on(Committed c);
+  void answer(Committed& c);
+  void sync_loop();
 
   std::unique_ptr<Conn> m_conn;
   std::size_t m_max_queue;
@@ -95,6 +126,12 @@ class Writer {
   WriterStats m_stats;
   std::function<void()> m_on_commit;
   std::function<void(Conn&)> m_between_batches;
+  Sync m_sync;
+  std::mutex m_sync_mu;
+  std::condition_variable m_sync_cv;
+  std::vector<Committed> m_unsynced;
+  bool m_sync_stopping = false;
+  std::thread m_syncer;
   std::thread m_thread;
 };
 
@@ -178,6 +215,7 @@ class Store {
  private:
   std::string m_path;
   std::unique_ptr<Checkpointer> m_checkpointer;  // outlives the writer, whose commits poke it
+  int m_wal_fd = -1;                             // the syncer's descriptor of the WAL file
   std::unique_ptr<Writer> m_writer;
   std::unique_ptr<ReadPool> m_reads;
 };
