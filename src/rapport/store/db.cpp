@@ -5,8 +5,8 @@
 #include <mutex>
 
 #include <rapport/base/time.hpp>
-#include <rapport/store/wal_buffer.hpp>
 #include <rapport/domain/search_facets.hpp>
+#include <rapport/store/wal_buffer.hpp>
 
 namespace rapport::store {
 

@@ -131,31 +131,12 @@ int x_file_control(sqlite3_file* f, int op, void* arg) {
 int x_sector_size(sqlite3_file* f) { return io(wal(f))->xSectorSize(wal(f)->inner()); }
 int x_device_characteristics(sqlite3_file* f) { return io(wal(f))->xDeviceCharacteristics(wal(f)->inner()); }
 
-// Shared memory belongs to the database file, never a WAL file; these only keep the table whole.
-int x_shm_map(sqlite3_file* f, int page, int size, int extend, void volatile** out) {
-  return io(wal(f))->iVersion >= 2 ? io(wal(f))->xShmMap(wal(f)->inner(), page, size, extend, out) : SQLITE_IOERR;
-}
-int x_shm_lock(sqlite3_file* f, int offset, int n, int flags) {
-  return io(wal(f))->iVersion >= 2 ? io(wal(f))->xShmLock(wal(f)->inner(), offset, n, flags) : SQLITE_IOERR;
-}
-void x_shm_barrier(sqlite3_file* f) {
-  if (io(wal(f))->iVersion >= 2) io(wal(f))->xShmBarrier(wal(f)->inner());
-}
-int x_shm_unmap(sqlite3_file* f, int remove) {
-  return io(wal(f))->iVersion >= 2 ? io(wal(f))->xShmUnmap(wal(f)->inner(), remove) : SQLITE_OK;
-}
-// SQLite does not memory-map WAL files; a fetch that answers "no mapping" makes it read instead.
-int x_fetch(sqlite3_file*, sqlite3_int64, int, void** out) {
-  *out = nullptr;
-  return SQLITE_OK;
-}
-int x_unfetch(sqlite3_file*, sqlite3_int64, void*) { return SQLITE_OK; }
-
+// Version 1: shared memory and memory mapping belong to the database file, which is the platform
+// VFS's own object; SQLite asks neither of a WAL file.
 const sqlite3_io_methods k_methods = {
-    3,           x_close,        x_read,      x_write,        x_truncate,
-    x_sync,      x_file_size,    x_lock,      x_unlock,       x_check_reserved,
-    x_file_control, x_sector_size, x_device_characteristics, x_shm_map, x_shm_lock,
-    x_shm_barrier, x_shm_unmap,  x_fetch,     x_unfetch,
+    1,           x_close,       x_read,          x_write,          x_truncate,    x_sync,
+    x_file_size, x_lock,        x_unlock,        x_check_reserved, x_file_control, x_sector_size,
+    x_device_characteristics,
 };
 
 int x_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags) {
