@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <rapport/base/log.hpp>
 #include <rapport/base/time.hpp>
 
 namespace rapport::app {
@@ -25,7 +26,10 @@ void Workers::start() {
     auto st = m_store.writer().run([&](store::Tx& tx) { return events::start_at_end(tx, c.name); });
     if (!st) spdlog::error("event=consumer_start_failed name={} error=\"{}\"", c.name, st.error().message);
   }
-  m_thread = std::thread([this] { loop(); });
+  m_thread = std::thread([this] {
+    log::name_thread("workers");
+    loop();
+  });
 }
 
 void Workers::stop() {

@@ -14,6 +14,7 @@
 
 #include <rapport/base/crypto.hpp>
 #include <rapport/base/json_input.hpp>
+#include <rapport/base/log.hpp>
 #include <rapport/base/strings.hpp>
 #include <rapport/base/time.hpp>
 #include <rapport/events/event_log.hpp>
@@ -525,7 +526,12 @@ WebhookSender::WebhookSender(store::Store& store, SenderOptions o) : m_store(sto
 
 WebhookSender::~WebhookSender() { stop(); }
 
-void WebhookSender::start() { m_thread = std::thread([this] { loop(); }); }
+void WebhookSender::start() {
+  m_thread = std::thread([this] {
+    log::name_thread("webhooks");
+    loop();
+  });
+}
 
 void WebhookSender::stop() {
   {

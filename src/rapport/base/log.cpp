@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include <pthread.h>
+
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -13,4 +15,6 @@ void setup(std::string_view level) {
   spdlog::set_default_logger(logger);
   spdlog::flush_every(std::chrono::seconds(1));
 }
+
+void name_thread(const char* name) { pthread_setname_np(pthread_self(), name); }
 }  // namespace rapport::log

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <rapport/base/log.hpp>
 #include <rapport/base/time.hpp>
 #include <rapport/email/mime.hpp>
 #include <rapport/events/event_log.hpp>
@@ -16,7 +17,12 @@ Poller::Poller(store::Store& store, IntakeConfig cfg, PollerOptions opts)
 
 Poller::~Poller() { stop(); }
 
-void Poller::start() { m_thread = std::thread([this] { loop(); }); }
+void Poller::start() {
+  m_thread = std::thread([this] {
+    log::name_thread("mail-poll");
+    loop();
+  });
+}
 
 void Poller::stop() {
   {

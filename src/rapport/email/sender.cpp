@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <rapport/base/log.hpp>
 #include <rapport/base/time.hpp>
 
 namespace rapport::email {
@@ -20,7 +21,10 @@ Sender::Sender(store::Store& store, SenderOptions options) : m_store(store), m_o
 Sender::~Sender() { stop(); }
 
 void Sender::start() {
-  for (std::size_t i = 0; i < m_options.connections; ++i) m_threads.emplace_back([this, i] { loop(i); });
+  for (std::size_t i = 0; i < m_options.connections; ++i) m_threads.emplace_back([this, i] {
+    log::name_thread("mail-send");
+    loop(i);
+  });
 }
 
 void Sender::stop() {

@@ -15,6 +15,7 @@
 
 #include <rapport/accounts/auth.hpp>
 #include <rapport/base/crypto.hpp>
+#include <rapport/base/log.hpp>
 #include <rapport/base/strings.hpp>
 #include <rapport/base/time.hpp>
 #include <rapport/events/event_log.hpp>
@@ -162,7 +163,10 @@ Response error_response(const Error& e) {
 class TaskPool {
  public:
   TaskPool(std::size_t threads, std::size_t max_queue) : m_max_queue(max_queue) {
-    for (std::size_t i = 0; i < std::max<std::size_t>(1, threads); ++i) m_threads.emplace_back([this] { loop(); });
+    for (std::size_t i = 0; i < std::max<std::size_t>(1, threads); ++i) m_threads.emplace_back([this] {
+        log::name_thread("db-task");
+        loop();
+      });
   }
   ~TaskPool() {
     {

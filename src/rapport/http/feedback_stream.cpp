@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <rapport/base/log.hpp>
 #include <rapport/base/time.hpp>
 #include <rapport/feedback/feedback.hpp>
 #include <rapport/feedback/recognition.hpp>
@@ -37,7 +38,10 @@ FeedbackStream::~FeedbackStream() { stop(); }
 void FeedbackStream::start() {
   auto last = m_store.read([](store::Conn& c) { return c.scalar("SELECT COALESCE(MAX(id), 0) FROM events"); });
   m_last = last ? last->value_or(0) : 0;
-  m_thread = std::thread([this] { loop(); });
+  m_thread = std::thread([this] {
+    log::name_thread("feedback-feed");
+    loop();
+  });
 }
 
 void FeedbackStream::stop() {

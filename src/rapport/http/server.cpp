@@ -8,6 +8,8 @@
 #include <boost/beast/websocket.hpp>
 #include <spdlog/spdlog.h>
 
+#include <rapport/base/log.hpp>
+
 namespace rapport::http {
 
 namespace {
@@ -395,7 +397,10 @@ unsigned short Server::start() {
   m_work = std::make_unique<net::executor_work_guard<net::io_context::executor_type>>(m_ioc.get_executor());
   do_accept();
   int n = m_options.thread_count();
-  for (int i = 0; i < n; ++i) m_threads.emplace_back([this] { m_ioc.run(); });
+  for (int i = 0; i < n; ++i) m_threads.emplace_back([this] {
+      log::name_thread("http-io");
+      m_ioc.run();
+    });
   return port;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <rapport/base/log.hpp>
 #include <rapport/base/time.hpp>
 
 namespace rapport::http {
@@ -14,7 +15,10 @@ void TicketPresence::start() {
   std::lock_guard lock(m_wake_mu);
   if (m_thread.joinable()) return;
   m_stopping = false;
-  m_thread = std::thread([this] { loop(); });
+  m_thread = std::thread([this] {
+    log::name_thread("presence");
+    loop();
+  });
 }
 
 void TicketPresence::stop() {

@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
+#include <rapport/base/log.hpp>
 #include <rapport/base/strings.hpp>
 #include <rapport/store/migrate.hpp>
 #include <rapport/store/wal_buffer.hpp>
@@ -19,8 +20,14 @@ namespace rapport::store {
 
 Writer::Writer(std::unique_ptr<Conn> conn, std::size_t max_queue, std::size_t max_batch, Sync sync)
     : m_conn(std::move(conn)), m_max_queue(max_queue), m_max_batch(max_batch), m_sync(std::move(sync)) {
-  if (m_sync) m_syncer = std::thread([this] { sync_loop(); });
-  m_thread = std::thread([this] { loop(); });
+  if (m_sync) m_syncer = std::thread([this] {
+    log::name_thread("wal-sync");
+    sync_loop();
+  });
+  m_thread = std::thread([this] {
+    log::name_thread("writer");
+    loop();
+  });
 }
 
 Writer::~Writer() { stop(); }
@@ -220,7 +227,10 @@ class Checkpointer {
   static constexpr int k_tail_pages = 1000;
 
   explicit Checkpointer(std::unique_ptr<Conn> conn) : m_conn(std::move(conn)) {
-    m_thread = std::thread([this] { loop(); });
+    m_thread = std::thread([this] {
+      log::name_thread("checkpoint");
+      loop();
+    });
   }
   ~Checkpointer() {
     {
