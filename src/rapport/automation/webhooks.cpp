@@ -469,6 +469,8 @@ Result<std::optional<int64_t>> deliver_due(store::Store& store, const SenderOpti
     return {};
   });
   if (!rd) return fail(rd.error());
+  // A call cannot be taken back: none for an invocation whose commit a power loss could still undo.
+  if (!due.empty()) store.writer().wait_durable();
   curl_init_once();
   for (auto& d : due) {
     Outcome out;

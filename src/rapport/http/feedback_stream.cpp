@@ -191,6 +191,7 @@ Status FeedbackStream::subscribe(std::shared_ptr<StreamSink> sink, StreamFilter 
     }
     std::reverse(backlog.begin(), backlog.end());
   }
+  if (!backlog.empty()) m_store.writer().wait_durable();  // as in loop(): only durable rows are shown
   if (sink->websocket()) {
     // One message per event, as live events come.
     for (const auto& f : backlog)
@@ -272,7 +273,7 @@ void FeedbackStream::loop() {
         // backlog from the log up to this position).
         std::lock_guard lock(m_mu);
         if (m_subscribers.empty()) {
-          m_last = upto;
+          m_last = upto;  // a subscriber's backlog, read later, waits for itself
           continue;
         }
       }
@@ -281,6 +282,9 @@ void FeedbackStream::loop() {
         spdlog::error("event=feedback_stream_read_failed error=\"{}\"", frames.error().message);
         break;
       }
+      // Shown to people: nothing a power loss could still take back (the frames' rows were read
+      // in the statements above, each from a snapshot as new as its own start).
+      m_store.writer().wait_durable();
       publish(*frames, upto);
     }
   }

@@ -123,13 +123,16 @@ void Writer::run_batch(std::vector<Item>& batch) {
     committed = fn(*m_conn);
     if (!committed) break;
   }
+  // Counted before the COMMIT publishes the batch (see wait_durable); a failed one is still
+  // counted, and marked done when it is answered.
+  const uint64_t seq = committed ? m_published.fetch_add(1) + 1 : 0;
   if (committed) committed = m_conn->exec("COMMIT");
   if (!committed) {
     m_stats.failed_commits++;
     spdlog::error("event=commit_failed error=\"{}\" jobs={}", committed.error().message, batch.size());
     (void)m_conn->exec("ROLLBACK");
     for (auto& r : results) r = fail(committed.error());
-    hand_on(Committed{std::move(batch), std::move(results), {}, false});
+    hand_on(Committed{std::move(batch), std::move(results), {}, false, seq});
     return;
   }
   if (int rc = flush_wal_buffer(m_conn->handle()); rc != SQLITE_OK) {
@@ -143,12 +146,15 @@ void Writer::run_batch(std::vector<Item>& batch) {
   int bucket = 0;
   while (bucket < WriterStats::k_buckets - 1 && (std::size_t{1} << bucket) < batch.size()) ++bucket;
   m_stats.batch_size_bucket[bucket]++;
-  hand_on(Committed{std::move(batch), std::move(results), std::move(after), true});
+  hand_on(Committed{std::move(batch), std::move(results), std::move(after), true, seq});
   if (m_between_batches) m_between_batches(*m_conn);
 }
 
 void Writer::hand_on(Committed c) {
-  if (!m_sync) return answer(c);
+  if (!m_sync) {
+    mark_durable(c.seq);
+    return answer(c);
+  }
   // A failed batch goes the same way, so batches are answered in order and on one thread.
   {
     std::lock_guard lock(m_sync_mu);
@@ -183,9 +189,27 @@ void Writer::sync_loop() {
                        synced.size());
       std::abort();
     }
+    uint64_t upto = 0;
+    for (const auto& c : synced) upto = std::max(upto, c.seq);
+    mark_durable(upto);  // before the answers: the commit listener's consumers wait on it
     for (auto& c : synced) answer(c);
     synced.clear();
   }
+}
+
+void Writer::mark_durable(uint64_t seq) {
+  {
+    std::lock_guard lock(m_sync_mu);
+    if (seq <= m_durable) return;
+    m_durable = seq;
+  }
+  m_durable_cv.notify_all();
+}
+
+void Writer::wait_durable() {
+  const uint64_t seq = m_published.load();
+  std::unique_lock lock(m_sync_mu);
+  m_durable_cv.wait(lock, [&] { return m_durable >= seq; });
 }
 
 ReadPool::ReadPool(std::string path, std::size_t size) : m_path(std::move(path)), m_size(size) {}

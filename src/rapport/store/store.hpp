@@ -15,7 +15,10 @@
 // millisecond) before they are durable, and so can the background consumers that send webhooks,
 // mail and live events. A crash of the process loses nothing (the frames are in the OS page
 // cache); a power loss inside that window loses only writes whose own requests had not been
-// answered, but something may already have acted on them. SQLite keeps syncing the WAL before each checkpoint, the
+// answered. Code that acts outside the database on what it read (a webhook call, a live-stream
+// frame) first calls Writer::wait_durable, so those never tell of a write that a power loss then
+// takes back; a plain read request can still show one, answered in that window. Consumers whose effects are writes need no wait: the WAL is synced in
+// order, so an effect that is durable makes what it read durable too. SQLite keeps syncing the WAL before each checkpoint, the
 // database file after it, and the WAL header when the WAL starts over, so what a checkpoint copies
 // is always durable first.
 #include <atomic>
@@ -90,6 +93,12 @@ class Writer {
   void stop();
   std::size_t queue_depth() const;
   const WriterStats& stats() const { return m_stats; }
+  // Waits until every batch that a read begun before this call can see is durable. For code that
+  // acts outside the database on what it read: call it after the read's first statement and
+  // before acting. Returns at once in the usual case, a thread woken by the commit listener
+  // (which runs after the sync). Only this process's commits are known here: a batch another
+  // process (the CLI) committed is durable before that process answers, not before others read it.
+  void wait_durable();
   // Called after every successful commit is durable, where the batch's completions run (set
   // before traffic starts): background consumers wake on it instead of polling.
   void set_commit_listener(std::function<void()> fn) { m_on_commit = std::move(fn); }
@@ -109,12 +118,14 @@ class Writer {
     std::vector<Status> results;
     std::vector<std::function<void()>> after;
     bool committed = true;  // false: the batch failed as a whole and needs no sync
+    uint64_t seq = 0;       // its number in m_published, when its COMMIT was attempted
   };
   void loop();
   void run_batch(std::vector<Item>& batch);
   void hand_on(Committed c);
   void answer(Committed& c);
   void sync_loop();
+  void mark_durable(uint64_t seq);
 
   std::unique_ptr<Conn> m_conn;
   std::size_t m_max_queue;
@@ -131,6 +142,11 @@ class Writer {
   std::condition_variable m_sync_cv;
   std::vector<Committed> m_unsynced;
   bool m_sync_stopping = false;
+  // Batches whose COMMIT has begun, counted before it starts, so a reader that sees a batch reads
+  // a count that includes it; and (under m_sync_mu) how many of those are durable or failed.
+  std::atomic<uint64_t> m_published{0};
+  uint64_t m_durable = 0;
+  std::condition_variable m_durable_cv;
   std::thread m_syncer;
   std::thread m_thread;
 };

@@ -37,6 +37,16 @@ int64_t count_settings(Store& s) {
          })
       .value();
 }
+// Lets a held sync go on at the latest when the test ends, even through a failed assertion.
+struct ReleaseOnExit {
+  std::promise<void>& p;
+  bool done = false;
+  void now() {
+    if (!done) p.set_value();
+    done = true;
+  }
+  ~ReleaseOnExit() { now(); }
+};
 }  // namespace
 
 TEST(Conn, AThrowingRowCallbackLeavesNoOldSnapshotOnThePooledReader) {
@@ -235,15 +245,7 @@ TEST(Writer, AnswersABatchOnlyAfterASyncThatFollowsItsCommitAndCommitsTheNextMea
   });
   // Declared after the writer, so destroyed first: a failed assertion below must not leave the
   // writer's destructor waiting for a sync that waits for the test.
-  struct Release {
-    std::promise<void>& p;
-    bool done = false;
-    void now() {
-      if (!done) p.set_value();
-      done = true;
-    }
-    ~Release() { now(); }
-  } release{release_first_sync};
+  ReleaseOnExit release{release_first_sync};
   auto insert = [](std::string k) {
     return [k](Tx& tx) -> Status {
       if (auto r = tx.conn().run("INSERT INTO t(k) VALUES (?)", {k}); !r) return fail(r.error());
@@ -282,6 +284,48 @@ TEST(Writer, AnswersABatchOnlyAfterASyncThatFollowsItsCommitAndCommitsTheNextMea
   ASSERT_EQ(synced_upto.size(), 2u);
   EXPECT_EQ(synced_upto[0], 1);
   EXPECT_EQ(synced_upto[1], 2);
+}
+
+TEST(Writer, WaitDurableHoldsWhatAReaderSawUntilTheSyncThatCoversIt) {
+  TempStore s;
+  const std::string path = (s.dir() / "durable.db").string();
+  auto conn = Conn::open(path, Conn::Mode::writer);
+  ASSERT_TRUE(conn);
+  ASSERT_TRUE((*conn)->exec("CREATE TABLE t(k TEXT)"));
+  std::promise<void> sync_entered, release_sync, answered;  // before the writer: its threads use them
+  auto released = release_sync.get_future().share();
+  std::atomic<int> syncs_done{0};
+  Writer w(std::move(*conn), 10, 10, [&]() -> int {
+    if (syncs_done.load() == 0) {
+      sync_entered.set_value();
+      released.wait();
+    }
+    syncs_done++;
+    return 0;
+  });
+  ReleaseOnExit release{release_sync};  // after the writer, so destroyed first
+  w.wait_durable();  // nothing committed yet: returns at once
+
+  w.submit([](Tx& tx) -> Status { return tx.conn().exec("INSERT INTO t(k) VALUES ('a')"); },
+           [&](Status st) {
+             EXPECT_TRUE(st.has_value());
+             answered.set_value();
+           });
+  // Committed, and its sync is held (a commit that failed would never sync: fail, not hang).
+  ASSERT_EQ(sync_entered.get_future().wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  auto reader = Conn::open(path, Conn::Mode::reader);
+  ASSERT_TRUE(reader);
+  ASSERT_EQ((*reader)->scalar("SELECT COUNT(*) FROM t").value().value_or(-1), 1);  // a reader sees it
+  // What it saw is not durable: whoever would act on it outside the database waits.
+  auto waiter = std::async(std::launch::async, [&] {
+    w.wait_durable();
+    return syncs_done.load();
+  });
+  EXPECT_EQ(waiter.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+  release.now();
+  EXPECT_EQ(waiter.get(), 1) << "returned before the sync that covers the row had finished";
+  answered.get_future().wait();
+  w.stop();
 }
 
 TEST(WriterDeathTest, AFailedSyncStopsTheProcessInsteadOfAnsweringCommittedWrites) {
