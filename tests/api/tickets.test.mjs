@@ -67,6 +67,11 @@ describe('tickets', () => {
       assert.ok(Array.isArray(t[k]), `${k} is an array`);
     }
     assert.equal(t.satisfaction_rating, null);
+    assert.match(res.headers.get('content-type'), /^application\/json; charset=utf-8$/);
+    assert.equal(res.body.audit.ticket_id, t.id);
+    assert.ok(res.body.audit.events.some((e) => e.type === 'Comment' && e.body === 'It is really on fire.'));
+    // The created ticket is the one show answers with, field for field.
+    assert.deepEqual((await api.get(`/api/v2/tickets/${t.id}.json`, { expect: 200 })).body.ticket, t);
   });
 
   test('create with an assignee defaults the status to open; a requester object makes the user', async () => {

@@ -107,8 +107,17 @@ void create(const CtxPtr& c) {
       },
       [c, out](Status st) {
         if (!st) return c->api.reply_error(c, st.error());
-        auto res = json_response(201, {{"ticket", to_json(out->ticket, c->base)}, {"audit", to_json(out->audit)}});
+        // The bytes json_response would send ({"audit":…,"ticket":…}), with the ticket written
+        // directly as show writes it, instead of built as a JSON tree and freed again.
+        Response res{bhttp::status::created, 11};
+        res.set(bhttp::field::content_type, "application/json; charset=utf-8");
         res.set(bhttp::field::location, path_of(c, "tickets", out->ticket.id));
+        std::string& body = res.body();
+        body = "{\"audit\":";
+        body += to_json(out->audit).dump(-1, ' ', false, Json::error_handler_t::replace);
+        body += ",\"ticket\":";
+        write_json(body, out->ticket, c->base);
+        body.push_back('}');
         c->api.reply(c, std::move(res));
       });
 }
