@@ -12,15 +12,15 @@
 // answers them. The writer meanwhile runs the next batch. The sync took about 1 ms of a 2.6 ms
 // batch cycle on the bench machine, with the writer thread blocked in it.
 // What this changes: another connection can read a batch's writes up to one sync (about a
-// millisecond) before they are durable, and so can the background consumers that send webhooks,
-// mail and live events. A crash of the process loses nothing (the frames are in the OS page
-// cache); a power loss inside that window loses only writes whose own requests had not been
-// answered. Code that acts outside the database on what it read (a webhook call, a live-stream
-// frame) first calls Writer::wait_durable, so those never tell of a write that a power loss then
-// takes back; a plain read request can still show one, answered in that window. Consumers whose effects are writes need no wait: the WAL is synced in
-// order, so an effect that is durable makes what it read durable too. SQLite keeps syncing the WAL before each checkpoint, the
-// database file after it, and the WAL header when the WAL starts over, so what a checkpoint copies
-// is always durable first.
+// millisecond) before they are durable. A crash of the process loses nothing (the frames are in
+// the OS page cache); a power loss inside that window loses only writes whose own requests had
+// not been answered. Code that acts outside the database on what it read (a webhook call, a
+// live-stream frame) first calls Writer::wait_durable, so it never tells of a write that a power
+// loss then takes back; a plain read request answered in that window can still show one. Mail is
+// sent only after a durable claim, and consumers whose effects are writes need no wait: the WAL
+// is synced in order, so an effect that is durable makes what it read durable too.
+// SQLite keeps syncing the WAL before each checkpoint, the database file after it, and the WAL
+// header when the WAL starts over, so what a checkpoint copies is always durable first.
 #include <atomic>
 #include <condition_variable>
 #include <deque>
