@@ -58,6 +58,26 @@ describe('system', () => {
     assert.ok(sample(text, 'rapport_http_request_duration_seconds_bucket', { le: '+Inf' }) >= 1);
   });
 
+  test('text searches read their own writes and /metrics tells how the text cache answered them', async () => {
+    const answered = async () => {
+      const text = (await api.get('/metrics', { auth: 'none', expect: 200 })).text;
+      return ['hit', 'patched', 'rebuilt'].reduce((sum, outcome) => sum + sample(text, 'rapport_search_text_cache_total', { outcome }), 0);
+    };
+    const before = await answered();
+    const search = async (q) => (await api.get(`/api/v2/search.json?query=${encodeURIComponent(q)}`, { expect: 200 })).body;
+    assert.equal((await search('zebrafish')).count, 0);
+    const t = await createTicket(api, { subject: 'tank', comment: { body: 'the zebrafish escaped' } });
+    const found = await search('zebrafish');
+    assert.equal(found.count, 1);
+    assert.equal(found.results[0].id, t.id);
+    await api.put(`/api/v2/tickets/${t.id}.json`, { ticket: { subject: 'zebrafish tank' } }, { expect: 200 });
+    assert.equal((await search('subject:zebrafish')).count, 1);
+    await api.delete(`/api/v2/tickets/${t.id}.json`, { expect: 204 });
+    assert.equal((await search('zebrafish')).count, 0);
+    // Each of the four searches had one text condition, answered one way or another.
+    assert.equal((await answered()) - before, 4);
+  });
+
   test('latency buckets are cumulative, as Prometheus reads them', async () => {
     for (let i = 0; i < 5; i++) await api.get('/api/v2/tickets.json', { expect: 200 });
     const text = (await api.get('/metrics', { auth: 'none', expect: 200 })).text;

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <rapport/tickets/facet_table.hpp>
+
 namespace rapport::http {
 
 void register_system_routes(Api& api) {
@@ -46,6 +48,17 @@ void register_system_routes(Api& api) {
     out += fmt::format("rapport_group_commit_batch_size_count {}\n", ws.batches.load());
     out += "# TYPE rapport_write_commit_failures_total counter\n";
     out += fmt::format("rapport_write_commit_failures_total {}\n", ws.failed_commits.load());
+    if (auto table = tickets::facet_table(c->api.store().path())) {
+      const auto ts = table->text().stats();
+      out += "# HELP rapport_search_text_cache_total Text conditions of searches answered by the text cache: as held, "
+             "brought up to date from the tickets changed since, or read from the full-text index.\n";
+      out += "# TYPE rapport_search_text_cache_total counter\n";
+      out += fmt::format("rapport_search_text_cache_total{{outcome=\"hit\"}} {}\n", ts.hits);
+      out += fmt::format("rapport_search_text_cache_total{{outcome=\"patched\"}} {}\n", ts.patched);
+      out += fmt::format("rapport_search_text_cache_total{{outcome=\"rebuilt\"}} {}\n", ts.rebuilt);
+      out += "# TYPE rapport_search_text_cache_bytes gauge\n";
+      out += fmt::format("rapport_search_text_cache_bytes {}\n", ts.bytes);
+    }
     if (c->api.connections_gauge) {
       out += "# TYPE rapport_http_connections gauge\n";
       out += fmt::format("rapport_http_connections {}\n", c->api.connections_gauge());

@@ -51,6 +51,11 @@ std::optional<FacetTable::Row> make_row(bool live, std::string_view status, cons
   return row;
 }
 
+// Status, priority and type in one byte (at most 6 * 25 + 4 * 5 + 4 = 174).
+uint8_t codes(uint8_t status, uint8_t priority, uint8_t type) {
+  return static_cast<uint8_t>(status * 25 + priority * 5 + type);
+}
+
 bool has(const std::vector<uint32_t>& values, uint32_t v) {
   for (auto x : values) if (x == v) return true;
   return false;
@@ -118,18 +123,14 @@ WriterFirstLock::~WriterFirstLock() { pthread_rwlock_destroy(&m_lock); }
 void FacetTable::set(domain::Id id, const Row& row) {
   std::unique_lock lock(m_mu);
   auto i = static_cast<std::size_t>(id);
-  if (i >= m_status.size()) {
-    std::size_t n = std::max<std::size_t>(i + 1, m_status.size() + m_status.size() / 2);
-    m_status.resize(n);
-    m_priority.resize(n);
-    m_type.resize(n);
+  if (i >= m_codes.size()) {
+    std::size_t n = std::max<std::size_t>(i + 1, m_codes.size() + m_codes.size() / 2);
+    m_codes.resize(n);
     m_requester.resize(n);
     m_assignee.resize(n);
     m_group.resize(n);
   }
-  m_status[i] = row.status;
-  m_priority[i] = row.priority;
-  m_type[i] = row.type;
+  m_codes[i] = codes(row.status, row.priority, row.type);
   m_requester[i] = row.requester;
   m_assignee[i] = row.assignee;
   m_group[i] = row.group;
@@ -147,9 +148,6 @@ bool clause_meets(const FacetTable::Clause& c, uint8_t status, uint8_t priority,
   bool any = c.always || ((c.status >> status) & 1) || ((c.priority >> priority) & 1) || ((c.type >> type) & 1) ||
              has(c.requesters, requester) || has(c.assignees, assignee) || has(c.groups, group);
   return any != c.negated;
-}
-std::size_t codes(uint8_t status, uint8_t priority, uint8_t type) {
-  return static_cast<std::size_t>(status) * 25 + static_cast<std::size_t>(priority) * 5 + type;
 }
 }  // namespace
 
@@ -172,40 +170,88 @@ FacetTable::Test FacetTable::prepare(const std::vector<Clause>& clauses) {
   return test;
 }
 
-bool FacetTable::meets(std::size_t i, const Test& test) const {
-  if (!test.by_codes[codes(m_status[i], m_priority[i], m_type[i])]) return false;
+bool FacetTable::meets(uint8_t code, uint32_t requester, uint32_t assignee, uint32_t group, const Test& test) {
+  if (!test.by_codes[code]) return false;
   for (const auto* c : test.others) {
-    if (!clause_meets(*c, m_status[i], m_priority[i], m_type[i], m_requester[i], m_assignee[i], m_group[i])) return false;
+    if (!clause_meets(*c, code / 25, code / 5 % 5, code % 5, requester, assignee, group)) return false;
   }
   return true;
 }
 
-std::vector<int64_t> FacetTable::scan(const std::vector<Clause>& clauses, domain::Id max_id) const {
+bool FacetTable::meets(const Row& row, const Test& test) {
+  return meets(codes(row.status, row.priority, row.type), row.requester, row.assignee, row.group, test);
+}
+
+Result<std::optional<FacetTable::Tail>> FacetTable::tail_of(store::Conn& conn, domain::Id after) {
+  Tail tail;
+  tail.after = after;
+  bool fits = true;
+  auto st = conn.each(
+      "SELECT id, deleted_at IS NULL, status, priority, type, requester_id, assignee_id, group_id FROM tickets "
+      "WHERE id > ? ORDER BY id",
+      {after}, [&](const store::Row& r) {
+        auto row = make_row(r.i64(1) != 0, r.text(2), r.opt_text(3), r.opt_text(4), r.i64(5), r.opt_i64(6), r.opt_i64(7));
+        if (!row || r.i64(0) > k_max_id) fits = false;
+        else tail.rows.emplace_back(r.i64(0), *row);
+      });
+  if (!st) return fail(st.error());
+  if (!fits) return std::optional<Tail>{};
+  return std::optional<Tail>{std::move(tail)};
+}
+
+std::vector<int64_t> FacetTable::scan(const std::vector<Clause>& clauses, domain::Id max_id, const Tail& tail) const {
   const auto test = prepare(clauses);
   std::vector<int64_t> out;
   for (std::size_t from = 1;; from += k_chunk) {
     std::shared_lock lock(m_mu);
-    const auto last = static_cast<std::size_t>(std::min(max_id, m_max));
+    const auto last = static_cast<std::size_t>(std::min({max_id, m_max, tail.after}));
     if (from > last) break;
-    for (std::size_t i = from, to = std::min(last, from + k_chunk - 1); i <= to; ++i) {
+    const std::size_t to = std::min(last, from + k_chunk - 1);
+    if (test.others.empty()) {
+      // Status, priority and type alone (`status:pending priority:urgent`): one byte and one
+      // table lookup per ticket.
+      for (std::size_t i = from; i <= to; ++i) {
+        if (test.by_codes[m_codes[i]]) out.push_back(static_cast<int64_t>(i));
+      }
+      continue;
+    }
+    for (std::size_t i = from; i <= to; ++i) {
       if (meets(i, test)) out.push_back(static_cast<int64_t>(i));
     }
+  }
+  for (const auto& [id, row] : tail.rows) {
+    if (id <= max_id && meets(row, test)) out.push_back(id);
   }
   return out;
 }
 
-void FacetTable::filter(std::vector<int64_t>& ids, const std::vector<Clause>& clauses) const {
+void FacetTable::filter(std::vector<int64_t>& ids, const std::vector<Clause>& clauses, const Tail& tail) const {
   const auto test = prepare(clauses);
-  std::size_t kept = 0;
+  std::size_t kept = 0, j = 0;
   for (std::size_t from = 0; from < ids.size(); from += k_chunk) {
     std::shared_lock lock(m_mu);
-    for (std::size_t j = from, to = std::min(ids.size(), from + k_chunk); j < to; ++j) {
+    const auto last = std::min(m_max, tail.after);
+    for (j = from; j < std::min(ids.size(), from + k_chunk) && ids[j] <= last; ++j) {
       const auto id = ids[j];
-      if (id > 0 && id <= m_max && meets(static_cast<std::size_t>(id), test)) ids[kept++] = id;
+      if (id > 0 && meets(static_cast<std::size_t>(id), test)) ids[kept++] = id;
     }
+    if (j < std::min(ids.size(), from + k_chunk)) break;  // past the table: the rest are the tail's
+  }
+  // The ids past the table, tested in the tail (ascending both: one merge).
+  auto row = tail.rows.begin();
+  for (; j < ids.size(); ++j) {
+    const auto id = ids[j];
+    while (row != tail.rows.end() && row->first < id) ++row;
+    if (row != tail.rows.end() && row->first == id && meets(row->second, test)) ids[kept++] = id;
   }
   ids.resize(kept);
 }
+
+std::vector<int64_t> FacetTable::scan(const std::vector<Clause>& clauses, domain::Id max_id) const {
+  return scan(clauses, max_id, Tail{});
+}
+
+void FacetTable::filter(std::vector<int64_t>& ids, const std::vector<Clause>& clauses) const { filter(ids, clauses, Tail{}); }
 
 std::shared_ptr<FacetTable> facet_table(const std::string& path) {
   std::lock_guard lock(g_tables_mu);
@@ -232,6 +278,10 @@ Status load_facet_table(store::Store& store) {
           else table->set(r.i64(0), *row);
         });
     if (!st) return st;
+    // Text changes are noted from here on; the text cache must not bridge to a snapshot before.
+    auto position = tx.conn().scalar("SELECT max(id) FROM events");
+    if (!position) return fail(position.error());
+    table->text().forget_through(position->value_or(0));
     const auto& path = tx.conn().path();
     if (!fits) {
       spdlog::warn("event=facet_table_skipped reason=\"a ticket has an id over 32 bits or an unknown status, priority or type\"");

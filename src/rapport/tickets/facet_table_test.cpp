@@ -84,4 +84,22 @@ TEST(FacetTable, ReadersScanWhileTheWriterGrowsTheColumns) {
   EXPECT_EQ(table.scan(not_assigned_to_7, 12), (std::vector<int64_t>{1, 2, 3, 4, 7, 8, 9, 11, 12}));
 }
 
+// A search's snapshot can hold tickets the table has not been given yet: they come as a tail,
+// tested like the table's rows, and the table is read only up to where the tail begins.
+TEST(FacetTable, TheTailOfASnapshotIsTestedLikeTheTable) {
+  FacetTable table;
+  for (int64_t i = 1; i <= 12; ++i) table.set(i, row(i));
+  const std::vector<FacetTable::Clause> open = {clause({f::status("open")})};
+  FacetTable::Tail tail;
+  tail.after = 10;  // the table as the search found it; 11 and 12 were set later
+  tail.rows = {{11, row(12)}, {12, row(11)}, {13, row(14)}};  // the snapshot says: 11 open, 12 pending, 13 open
+  EXPECT_EQ(table.scan(open, 13, tail), (std::vector<int64_t>{2, 4, 6, 8, 10, 11, 13}));
+  EXPECT_EQ(table.scan(open, 11, tail), (std::vector<int64_t>{2, 4, 6, 8, 10, 11}));
+  std::vector<int64_t> ids = {1, 2, 9, 10, 11, 12, 13};
+  table.filter(ids, open, tail);
+  EXPECT_EQ(ids, (std::vector<int64_t>{2, 10, 11, 13}));
+  // Without a tail the table answers for every id it has.
+  EXPECT_EQ(table.scan(open, 13), (std::vector<int64_t>{2, 4, 6, 8, 10, 12}));
+}
+
 }  // namespace rapport::tickets

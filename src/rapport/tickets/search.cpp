@@ -4,6 +4,8 @@
 #include <iterator>
 #include <unordered_map>
 
+#include <sqlite3.h>
+
 #include <rapport/base/strings.hpp>
 #include <rapport/base/time.hpp>
 #include <rapport/domain/search_facets.hpp>
@@ -69,6 +71,7 @@ bool needs_text_filter(const SearchTerm& t) {
 struct Part {
   std::string expr;
   std::optional<std::vector<std::string>> words;
+  bool text = false;  // about subject and comments alone: its matches may come from the text cache
 };
 
 // The conditions joined into one FTS5 query (a query of negations alone starts from every ticket).
@@ -161,6 +164,7 @@ Result<Compiled> compile(store::Conn& conn, const SearchQuery& q, const domain::
       else if (fld == "description" || fld == "comment") expr.expr = "body : (" + e + ")";
       else if (needs_text_filter(t)) expr.expr = "{subject body} : (" + e + ")";
       else expr.expr = e;
+      expr.text = true;
     } else if (fld == "status") {
       auto rank = domain::status_rank(t.value);
       if (!rank) return fail(Error::invalid("status must be one of new, open, pending, hold, solved, closed", "invalid"));
@@ -437,49 +441,101 @@ Status fts_ids(store::Conn& conn, const std::string& match, std::vector<int64_t>
                    [&](const store::Row& r) { out.push_back(r.i64(0)); });
 }
 
+// Keeps the ids of `ids` that are not in `drop` (both ascending).
+void subtract(std::vector<int64_t>& ids, const std::vector<int64_t>& drop) {
+  std::vector<int64_t> kept;
+  kept.reserve(ids.size());
+  std::set_difference(ids.begin(), ids.end(), drop.begin(), drop.end(), std::back_inserter(kept));
+  ids = std::move(kept);
+}
+
 // The matches (ascending ids) of a query wholly in the full-text index, with the conditions on
-// the facet table's fields tested there and the rest asked of FTS5 (facet_table.hpp says why).
-// nullopt when the table cannot answer: none is loaded, it has not seen every ticket of this
-// snapshot, or no condition is about its fields.
+// the facet table's fields tested there, text conditions answered by the text cache
+// (text_matches.hpp) and the rest asked of FTS5 (facet_table.hpp says why). nullopt when the
+// table cannot answer: none is loaded, thousands of this snapshot's tickets are past it, or
+// neither it nor the text cache has a condition to answer.
 Result<std::optional<std::vector<int64_t>>> table_matches(store::Conn& conn, const Compiled& c) {
   using Ids = std::optional<std::vector<int64_t>>;
   auto table = facet_table(conn.path());
   if (!table) return Ids{};
+  // The text cache places a search by its snapshot, so the search must be one read transaction.
+  const bool cache = sqlite3_get_autocommit(conn.handle()) == 0;
   std::vector<FacetTable::Clause> clauses;
-  std::vector<Part> pos, neg;
-  auto sort_out = [&](const std::vector<Part>& parts, bool negated, std::vector<Part>& rest) {
+  std::vector<Part> pos, neg, text_pos, text_neg;
+  auto sort_out = [&](const std::vector<Part>& parts, bool negated, std::vector<Part>& rest, std::vector<Part>& text) {
     for (const auto& part : parts) {
       FacetTable::Clause clause;
       clause.negated = negated;
       bool held = part.words.has_value();
       for (std::size_t i = 0; held && i < part.words->size(); ++i) held = clause.add((*part.words)[i]);
       if (held) clauses.push_back(std::move(clause));
+      else if (cache && part.text) text.push_back(part);
       else rest.push_back(part);
     }
   };
-  sort_out(c.pos, false, pos);
-  sort_out(c.neg, true, neg);
-  if (clauses.empty()) return Ids{};
+  sort_out(c.pos, false, pos, text_pos);
+  sort_out(c.neg, true, neg, text_neg);
+  if (clauses.empty() && text_pos.empty() && text_neg.empty()) return Ids{};
   auto newest = conn.scalar("SELECT max(id) FROM tickets");
   if (!newest) return fail(newest.error());
   const int64_t snapshot_max = newest->value_or(0);
-  if (snapshot_max > table->max_id()) return Ids{};
+  // The tickets of this snapshot the table has not been given yet (a batch committed and not yet
+  // durable, or written by another process) are read from the snapshot; too many: the index alone.
+  const auto table_max = table->max_id();
+  std::optional<FacetTable::Tail> tail;
+  if (snapshot_max > table_max) {
+    if (snapshot_max - table_max > 4096) return Ids{};
+    auto t = FacetTable::tail_of(conn, table_max);
+    if (!t) return fail(t.error());
+    if (!*t) return Ids{};
+    tail = std::move(*t);
+  } else {
+    tail.emplace();
+  }
+  TextMatches::Place place;
+  if (!text_pos.empty() || !text_neg.empty()) {
+    auto p = TextMatches::place_of(conn);
+    if (!p) return fail(p.error());
+    place = *p;
+  }
+  auto text_ids = [&](const Part& part) { return table->text().ids(conn, place, part.expr); };
   std::vector<int64_t> ids;
+  bool started = false;
   if (!pos.empty()) {
     if (auto st = fts_ids(conn, match_of(pos, neg), ids); !st) return fail(st.error());
-    table->filter(ids, clauses);
-    return Ids{std::move(ids)};
+    started = true;
   }
-  ids = table->scan(clauses, snapshot_max);
-  if (neg.empty()) return Ids{std::move(ids)};
-  // Only negations are left for FTS5: drop what any of them matches.
-  std::string any;
-  for (const auto& n : neg) any += (any.empty() ? "(" : " OR (") + n.expr + ")";
-  std::vector<int64_t> excluded, kept;
-  if (auto st = fts_ids(conn, any, excluded); !st) return fail(st.error());
-  kept.reserve(ids.size());
-  std::set_difference(ids.begin(), ids.end(), excluded.begin(), excluded.end(), std::back_inserter(kept));
-  return Ids{std::move(kept)};
+  for (const auto& part : text_pos) {
+    auto t = text_ids(part);
+    if (!t) return fail(t.error());
+    if (!started) {
+      ids = std::move(*t);
+      started = true;
+      continue;
+    }
+    std::vector<int64_t> both;
+    std::set_intersection(ids.begin(), ids.end(), t->begin(), t->end(), std::back_inserter(both));
+    ids = std::move(both);
+  }
+  if (started) {
+    if (!clauses.empty()) table->filter(ids, clauses, *tail);
+  } else {
+    ids = table->scan(clauses, snapshot_max, *tail);
+  }
+  for (const auto& part : text_neg) {
+    auto t = text_ids(part);
+    if (!t) return fail(t.error());
+    subtract(ids, *t);
+  }
+  if (pos.empty() && !neg.empty()) {
+    // Only negations are left for FTS5: drop what any of them matches.
+    std::string any;
+    for (const auto& n : neg) any += (any.empty() ? "(" : " OR (") + n.expr + ")";
+    std::vector<int64_t> excluded;
+    if (auto st = fts_ids(conn, any, excluded); !st) return fail(st.error());
+    subtract(ids, excluded);
+  }
+  return Ids{std::move(ids)};
 }
 
 std::string json_ids(const std::vector<int64_t>& ids) {

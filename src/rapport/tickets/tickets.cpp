@@ -275,7 +275,15 @@ void reindex_later(store::Tx& tx, Id id) {
       else drop_facet_table(path);  // a ticket the table cannot hold: searches use the index alone
     });
   }
-  tx.defer([id, row](store::Conn& conn) -> Status {
+  tx.defer([id, row, table](store::Conn& conn) -> Status {
+    if (table) {
+      // Noted before the COMMIT, at the batch's newest event (text_matches.hpp says why).
+      auto position = conn.scalar("SELECT max(id) FROM events");
+      if (!position) return fail(position.error());
+      table->text().note_change(position->value_or(0), id);
+    } else if (auto r = conn.run("UPDATE search_epoch SET n = n + 1 WHERE id = 1"); !r) {
+      return fail(r.error());  // no cache here to note it in: a server's cache sees the epoch move
+    }
     if (auto r = conn.run("DELETE FROM ticket_fts WHERE rowid = ?", {id}); !r) return fail(r.error());
     auto t = read_ticket(conn, id);
     if (!t) return t.error().code == ErrorCode::not_found ? Status{} : fail(t.error());
