@@ -12,6 +12,7 @@
 #include <rapport/domain/ticket.hpp>
 #include <rapport/store/list_query.hpp>
 #include <rapport/tickets/facet_table.hpp>
+#include <rapport/tickets/text_matches.hpp>
 #include <rapport/tickets/tickets.hpp>
 
 namespace rapport::tickets {
@@ -434,11 +435,6 @@ Result<std::optional<std::vector<int64_t>>> walk_index(store::Conn& conn, const 
     if (found.size() < k && read >= budget) return std::optional<std::vector<int64_t>>{};
   }
   return std::optional<std::vector<int64_t>>{std::move(found)};
-}
-
-Status fts_ids(store::Conn& conn, const std::string& match, std::vector<int64_t>& out) {
-  return conn.each("SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ? ORDER BY rowid", {match},
-                   [&](const store::Row& r) { out.push_back(r.i64(0)); });
 }
 
 // Keeps the ids of `ids` that are not in `drop` (both ascending).

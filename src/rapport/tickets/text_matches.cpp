@@ -52,8 +52,7 @@ Result<std::vector<int64_t>> match_among(store::Conn& conn, const std::vector<in
   }
   std::vector<int64_t> out;
   if (st) {
-    st = s.each("SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ? ORDER BY rowid", {expr},
-                [&](const store::Row& r) { out.push_back(r.i64(0)); });
+    st = fts_ids(s, expr, out);
   }
   (void)s.exec("ROLLBACK");
   if (!st) return fail(st.error());
@@ -61,6 +60,11 @@ Result<std::vector<int64_t>> match_among(store::Conn& conn, const std::vector<in
 }
 
 }  // namespace
+
+Status fts_ids(store::Conn& conn, const std::string& match, std::vector<int64_t>& out) {
+  return conn.each("SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ? ORDER BY rowid", {match},
+                   [&](const store::Row& r) { out.push_back(r.i64(0)); });
+}
 
 void TextMatches::set_limits(const Limits& limits) {
   std::lock_guard lock(m_mu);
@@ -172,9 +176,7 @@ Result<std::vector<int64_t>> TextMatches::ids(store::Conn& conn, const Place& pl
   }
   const auto started = std::chrono::steady_clock::now();
   std::vector<int64_t> out;
-  auto st = conn.each("SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ? ORDER BY rowid", {expr},
-                      [&](const store::Row& r) { out.push_back(r.i64(0)); });
-  if (!st) return fail(st.error());
+  if (auto st = fts_ids(conn, expr, out); !st) return fail(st.error());
   const auto us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count();
   std::lock_guard lock(m_mu);
   ++m_stats.rebuilt;

@@ -38,6 +38,10 @@ class Conn;
 
 namespace rapport::tickets {
 
+// The ids (ascending) of the rows of `conn`'s ticket_fts that the FTS5 expression `match` matches:
+// the server's index, or the scratch copy a patch builds.
+Status fts_ids(store::Conn& conn, const std::string& match, std::vector<int64_t>& out);
+
 class TextMatches {
  public:
   struct Limits {
