@@ -204,6 +204,32 @@ describe('search', () => {
     }
   });
 
+  // The CLI is another process: the server's in-memory search fields (the facet table) must not
+  // go on answering with what they held before its writes.
+  test('tickets another process writes and reopens are found by their new status at once', async () => {
+    const mail = (subject, id, extra = '') =>
+      `From: Mara Post <mara@customer.example>\r\nTo: support@help.example\r\nSubject: ${subject}\r\n` +
+      `Message-ID: <${id}>\r\nDate: Tue, 02 Jan 2024 10:00:00 +0000\r\n${extra}MIME-Version: 1.0\r\n` +
+      'Content-Type: text/plain; charset=utf-8\r\n\r\nThe scanner hums.\r\n';
+    const first = await srv.run(['mail', 'receive'], { input: mail('Scanner hums', 'hum1@customer.example') });
+    const id = Number(/ticket=(\d+)/.exec(first.stdout)[1]);
+    assert.ok((await ids('status<solved')).includes(id), 'a ticket the CLI created is found');
+    await api.put(`/api/v2/tickets/${id}.json`, { ticket: { status: 'solved', assignee_id: admin.id } }, { expect: 200 });
+    assert.ok((await ids('status:solved')).includes(id));
+    assert.ok(!(await ids('status<solved')).includes(id));
+
+    // The customer writes back: `rapport mail receive` reopens the solved ticket.
+    const reply = await srv.run(['mail', 'receive'],
+      { input: mail('Re: Scanner hums', 'hum2@customer.example', 'In-Reply-To: <hum1@customer.example>\r\n') });
+    assert.match(reply.stdout, new RegExp(`ticket=${id}\\b`));
+    assert.equal((await api.get(`/api/v2/tickets/${id}.json`, { expect: 200 })).body.ticket.status, 'open');
+    for (let i = 0; i < 3; i++) { // the first search after the write, and those after the server caught up
+      assert.ok((await ids('status:open')).includes(id), `status:open, search ${i + 1}`);
+      assert.ok(!(await ids('status:solved')).includes(id), `status:solved, search ${i + 1}`);
+      assert.ok((await ids(`status:open requester:mara@customer.example`)).includes(id));
+    }
+  });
+
   test('errors: no query, a bad status or type, past 1,000 results', async () => {
     for (const q of ['', `query=`, `query=${form('status:sleeping')}`, `query=${form('type:spaceship')}`, `query=x&page=11&per_page=100`]) {
       const res = await api.get(`/api/v2/search.json?${q}`, { expect: 400 });

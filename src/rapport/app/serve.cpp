@@ -293,6 +293,11 @@ int serve(const Config& config) {
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
     spdlog::info("event=facet_table_loaded ms={}", ms);
   }
+  // The table's catch-ups are this store's write jobs: it goes before the store, on every return.
+  struct DropTable {
+    std::string path;
+    ~DropTable() { tickets::drop_facet_table(path); }
+  } drop_table{store.path()};
 
   // Block the signals in every thread; one waits for them below.
   sigset_t signals;

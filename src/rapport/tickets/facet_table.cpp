@@ -51,6 +51,15 @@ std::optional<FacetTable::Row> make_row(bool live, std::string_view status, cons
   return row;
 }
 
+// The row of a result whose columns are (id, live, status, priority, type, requester, assignee,
+// group), as k_row_columns selects them; nullopt when the table cannot hold it.
+constexpr const char* k_row_columns =
+    "id, deleted_at IS NULL, status, priority, type, requester_id, assignee_id, group_id FROM tickets";
+std::optional<FacetTable::Row> stored_row(const store::Row& r) {
+  if (r.i64(0) > k_max_id) return std::nullopt;
+  return make_row(r.i64(1) != 0, r.text(2), r.opt_text(3), r.opt_text(4), r.i64(5), r.opt_i64(6), r.opt_i64(7));
+}
+
 // Status, priority and type in one byte (at most 6 * 25 + 4 * 5 + 4 = 174).
 uint8_t codes(uint8_t status, uint8_t priority, uint8_t type) {
   return static_cast<uint8_t>(status * 25 + priority * 5 + type);
@@ -187,11 +196,10 @@ Result<std::optional<FacetTable::Tail>> FacetTable::tail_of(store::Conn& conn, d
   tail.after = after;
   bool fits = true;
   auto st = conn.each(
-      "SELECT id, deleted_at IS NULL, status, priority, type, requester_id, assignee_id, group_id FROM tickets "
-      "WHERE id > ? ORDER BY id",
+      std::string("SELECT ") + k_row_columns + " WHERE id > ? ORDER BY id",
       {after}, [&](const store::Row& r) {
-        auto row = make_row(r.i64(1) != 0, r.text(2), r.opt_text(3), r.opt_text(4), r.i64(5), r.opt_i64(6), r.opt_i64(7));
-        if (!row || r.i64(0) > k_max_id) fits = false;
+        auto row = stored_row(r);
+        if (!row) fits = false;
         else tail.rows.emplace_back(r.i64(0), *row);
       });
   if (!st) return fail(st.error());
@@ -264,6 +272,48 @@ void drop_facet_table(const std::string& path) {
   g_tables.erase(path);
 }
 
+void FacetTable::catch_up_later() {
+  if (!m_store || m_catching_up.exchange(true)) return;
+  m_store->writer().submit([table = shared_from_this()](store::Tx& tx) { return table->take_changes(tx); },
+                           [table = shared_from_this()](Status st) {
+                             if (!st) spdlog::warn("event=facet_table_catch_up_failed error=\"{}\"", st.error().message);
+                             table->m_catching_up.store(false);  // failed: the next search asks again
+                           });
+}
+
+Status FacetTable::take_changes(store::Tx& tx) {
+  auto epoch = tx.conn().scalar("SELECT n FROM search_epoch WHERE id = 1");
+  if (!epoch) return fail(epoch.error());
+  std::vector<std::pair<domain::Id, Row>> rows;
+  bool fits = true;
+  auto st = tx.conn().each(
+      "SELECT c.ticket_id, t.id IS NOT NULL AND t.deleted_at IS NULL, coalesce(t.status, ''), t.priority, t.type, "
+      "coalesce(t.requester_id, 0), t.assignee_id, t.group_id FROM search_changes c LEFT JOIN tickets t ON t.id = c.ticket_id",
+      {}, [&](const store::Row& r) {
+        auto row = stored_row(r);
+        if (!row) fits = false;
+        else rows.emplace_back(r.i64(0), *row);
+      });
+  if (!st) return st;
+  if (auto r = tx.conn().run("DELETE FROM search_changes"); !r) return fail(r.error());
+  // Set once committed, as the writes' own rows are; until then a search at the new epoch still
+  // asks the index.
+  tx.on_commit([table = shared_from_this(), rows = std::move(rows), fits, epoch = epoch->value_or(0),
+                path = tx.conn().path()] {
+    if (!fits) {
+      spdlog::warn("event=facet_table_dropped reason=\"another process wrote a ticket the table cannot hold\"");
+      drop_facet_table(path);
+      return;
+    }
+    for (const auto& [id, row] : rows) table->set(id, row);
+    spdlog::info("event=facet_table_caught_up tickets={} epoch={}", rows.size(), epoch);
+    auto seen = table->m_epoch.load();
+    while (seen < epoch && !table->m_epoch.compare_exchange_weak(seen, epoch)) {
+    }
+  });
+  return {};
+}
+
 Status load_facet_table(store::Store& store) {
   // In a write job: the writer is the only thread that commits, so the table cannot miss a
   // change made between the scan and its registration.
@@ -271,10 +321,10 @@ Status load_facet_table(store::Store& store) {
     auto table = std::make_shared<FacetTable>();
     bool fits = true;
     auto st = tx.conn().each(
-        "SELECT id, deleted_at IS NULL, status, priority, type, requester_id, assignee_id, group_id FROM tickets", {},
+        std::string("SELECT ") + k_row_columns, {},
         [&](const store::Row& r) {
-          auto row = make_row(r.i64(1) != 0, r.text(2), r.opt_text(3), r.opt_text(4), r.i64(5), r.opt_i64(6), r.opt_i64(7));
-          if (!row || r.i64(0) > k_max_id) fits = false;
+          auto row = stored_row(r);
+          if (!row) fits = false;
           else table->set(r.i64(0), *row);
         });
     if (!st) return st;
@@ -282,6 +332,12 @@ Status load_facet_table(store::Store& store) {
     auto position = tx.conn().scalar("SELECT max(id) FROM events");
     if (!position) return fail(position.error());
     table->text().forget_through(position->value_or(0));
+    // Every ticket was just read: the changes other processes listed are in the table already.
+    auto epoch = tx.conn().scalar("SELECT n FROM search_epoch WHERE id = 1");
+    if (!epoch) return fail(epoch.error());
+    if (auto r = tx.conn().run("DELETE FROM search_changes"); !r) return fail(r.error());
+    table->m_epoch.store(epoch->value_or(0));
+    table->m_store = &store;
     const auto& path = tx.conn().path();
     if (!fits) {
       spdlog::warn("event=facet_table_skipped reason=\"a ticket has an id over 32 bits or an unknown status, priority or type\"");

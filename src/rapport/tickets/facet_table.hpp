@@ -15,8 +15,14 @@
 // whose snapshot holds tickets past the table's highest id reads those few from the snapshot
 // (Tail), and asks the full-text index alone only when they are many (another process wrote them).
 //
+// Another process (the CLI) has no table to keep: it lists the tickets it changed in
+// search_changes and moves search_epoch, in the same transaction (tickets.cpp). A search whose
+// snapshot's epoch is past the table's asks the full-text index alone and has the table take
+// those changes in a write job (catch_up_later); the searches after it use the table again.
+//
 // About 13 bytes per ticket id (13 MB for 1,000,000 tickets).
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -33,6 +39,7 @@
 namespace rapport::store {
 class Conn;
 class Store;
+class Tx;
 }
 
 namespace rapport::tickets {
@@ -56,7 +63,7 @@ class WriterFirstLock {
   pthread_rwlock_t m_lock;
 };
 
-class FacetTable {
+class FacetTable : public std::enable_shared_from_this<FacetTable> {
  public:
   struct Row {
     uint8_t status = 0;    // status rank + 1; 0: no live ticket (deleted, or never stored)
@@ -100,6 +107,12 @@ class FacetTable {
   void filter(std::vector<int64_t>& ids, const std::vector<Clause>& clauses, const Tail& tail) const;
   void filter(std::vector<int64_t>& ids, const std::vector<Clause>& clauses) const;
 
+  // The search_epoch whose changes by other processes the table holds (read at its load, then
+  // at each catch-up). A snapshot at a later epoch may see tickets the table shows as they were.
+  int64_t epoch() const { return m_epoch.load(std::memory_order_acquire); }
+  // Has the table take the changes other processes listed, soon, in a write job (one at a time).
+  void catch_up_later();
+
   // The text conditions' matches, cached (text_matches.hpp). They live with the table: both are
   // kept by the same writes, begin at its load, and serve the same searches.
   TextMatches& text() { return m_text; }
@@ -124,12 +137,21 @@ class FacetTable {
   std::vector<uint32_t> m_requester, m_assignee, m_group;
   domain::Id m_max = 0;
   TextMatches m_text;
+  std::atomic<int64_t> m_epoch{0};
+  std::atomic<bool> m_catching_up{false};
+  store::Store* m_store = nullptr;  // the store it was loaded from, for the catch-up's job
+
+  // In a write job: takes the rows of the tickets listed in search_changes, deleting them there,
+  // and the epoch they bring the table to, once the job is committed.
+  Status take_changes(store::Tx& tx);
+  friend Status load_facet_table(store::Store& store);
 };
 
 // The table of the database at `path`, or null when none is loaded (the CLI, most tests).
 std::shared_ptr<FacetTable> facet_table(const std::string& path);
 // Loads the table of `store` from its tickets (inside a write job) and makes it the one
-// facet_table(store.path()) returns. `rapport serve` calls it at start-up.
+// facet_table(store.path()) returns. `rapport serve` calls it at start-up, and drops it before it
+// closes the store (the table's catch-ups are that store's write jobs).
 Status load_facet_table(store::Store& store);
 // Forgets the table of `path`: searches use the full-text index alone again.
 void drop_facet_table(const std::string& path);

@@ -448,8 +448,9 @@ void subtract(std::vector<int64_t>& ids, const std::vector<int64_t>& drop) {
 // The matches (ascending ids) of a query wholly in the full-text index, with the conditions on
 // the facet table's fields tested there, text conditions answered by the text cache
 // (text_matches.hpp) and the rest asked of FTS5 (facet_table.hpp says why). nullopt when the
-// table cannot answer: none is loaded, thousands of this snapshot's tickets are past it, or
-// neither it nor the text cache has a condition to answer.
+// table cannot answer: none is loaded, thousands of this snapshot's tickets are past it, it has
+// not taken another process's changes yet, or neither it nor the text cache has a condition to
+// answer.
 Result<std::optional<std::vector<int64_t>>> table_matches(store::Conn& conn, const Compiled& c) {
   using Ids = std::optional<std::vector<int64_t>>;
   auto table = facet_table(conn.path());
@@ -472,9 +473,19 @@ Result<std::optional<std::vector<int64_t>>> table_matches(store::Conn& conn, con
   sort_out(c.pos, false, pos, text_pos);
   sort_out(c.neg, true, neg, text_neg);
   if (clauses.empty() && text_pos.empty() && text_neg.empty()) return Ids{};
-  auto newest = conn.scalar("SELECT max(id) FROM tickets");
-  if (!newest) return fail(newest.error());
-  const int64_t snapshot_max = newest->value_or(0);
+  int64_t snapshot_max = 0, snapshot_epoch = 0;
+  auto st = conn.each("SELECT (SELECT max(id) FROM tickets), (SELECT n FROM search_epoch WHERE id = 1)", {},
+                      [&](const store::Row& r) {
+                        snapshot_max = r.is_null(0) ? 0 : r.i64(0);
+                        snapshot_epoch = r.is_null(1) ? 0 : r.i64(1);
+                      });
+  if (!st) return fail(st.error());
+  // Another process changed tickets since the table last took such changes: the index alone,
+  // while the table catches up.
+  if (snapshot_epoch > table->epoch()) {
+    table->catch_up_later();
+    return Ids{};
+  }
   // The tickets of this snapshot the table has not been given yet (a batch committed and not yet
   // durable, or written by another process) are read from the snapshot; too many: the index alone.
   const auto table_max = table->max_id();

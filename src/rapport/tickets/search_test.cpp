@@ -360,3 +360,69 @@ TEST_F(SearchModelTest, ATicketTheFacetTableHasNotSeenIsStillFound) {
 }
 
 }  // namespace rapport::tickets
+
+namespace rapport::tickets {
+
+// Another process (the CLI has no facet table to keep) changes and deletes tickets and creates
+// one. Here it is a second store on the same file under another name, which finds no table for
+// its path just as the CLI finds none. The server's searches see the changes at once, through the
+// index, and the table takes them so that the searches after use it again.
+TEST_F(SearchModelTest, AnotherProcesssChangesAreSeenAndTakenByTheFacetTable) {
+  auto ids = [&](const std::string& query) {
+    auto q = parse_search(query).value();
+    auto page = s->read([&](store::Conn& c) { return search_tickets(c, q, system_principal(), {}, 0, 1000); });
+    EXPECT_TRUE(page) << page.error().message;
+    std::vector<int64_t> out;
+    for (auto& t : page->items) out.push_back(t.id);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  auto table = facet_table(s->path());
+  ASSERT_TRUE(table);
+  auto other = store::Store::open((s.dir() / "." / "test.db").string());
+  ASSERT_TRUE(other) << other.error().message;
+  ASSERT_FALSE(facet_table((*other)->path()));
+
+  auto open = ids("status:open");
+  ASSERT_GE(open.size(), 2u);
+  const int64_t solved = open[0], deleted = open[1];
+  ASSERT_TRUE(ids("status:solved").empty());
+  const int64_t epoch = table->epoch();
+  int64_t created = 0;
+  auto wrote = (*other)->writer().run([&](store::Tx& tx) -> Status {
+    if (auto r = update_ticket(tx, solved, {{"status", "solved"}, {"group_id", billing}, {"assignee_id", agent_id}}, system_principal()); !r) return fail(r.error());
+    if (auto st = delete_ticket(tx, deleted, system_principal()); !st) return st;
+    auto c = create_ticket(tx, {{"subject", "from elsewhere"}, {"comment", {{"body", "walrus"}}}, {"requester_id", other_id},
+                                {"status", "hold"}, {"priority", "urgent"}},
+                           system_principal());
+    if (!c) return fail(c.error());
+    created = c->ticket.id;
+    return {};
+  });
+  ASSERT_TRUE(wrote) << wrote.error().message;
+  (*other).reset();
+
+  // At once: the table has not taken the changes, and the search does not trust it.
+  auto open_now = open;
+  open_now.erase(open_now.begin(), open_now.begin() + 2);
+  EXPECT_EQ(ids("status:open"), open_now);
+  EXPECT_EQ(ids("status:solved"), std::vector<int64_t>{solved});
+  EXPECT_EQ(ids("status:hold priority:urgent walrus"), std::vector<int64_t>{created});
+
+  // That search asked the table to catch up, a write job queued before this one.
+  ASSERT_TRUE(s->writer().run([](store::Tx&) -> Status { return {}; }));
+  EXPECT_GT(table->epoch(), epoch);
+  EXPECT_EQ(s->read([](store::Conn& c) { return c.scalar("SELECT count(*) FROM search_changes"); })->value_or(-1), 0);
+  auto in_table = [&](const std::string& word) {
+    FacetTable::Clause clause;
+    EXPECT_TRUE(clause.add(word));
+    return table->scan({clause}, std::numeric_limits<domain::Id>::max());
+  };
+  EXPECT_EQ(in_table(domain::facets::status("solved")), std::vector<int64_t>{solved});
+  EXPECT_EQ(in_table(domain::facets::status("open")), open_now);
+  EXPECT_EQ(in_table(domain::facets::status("hold")).back(), created);
+  EXPECT_EQ(ids("status:open"), open_now);
+  EXPECT_EQ(ids("status:solved"), std::vector<int64_t>{solved});
+}
+
+}  // namespace rapport::tickets

@@ -281,8 +281,11 @@ void reindex_later(store::Tx& tx, Id id) {
       auto position = conn.scalar("SELECT max(id) FROM events");
       if (!position) return fail(position.error());
       table->text().note_change(position->value_or(0), id);
-    } else if (auto r = conn.run("UPDATE search_epoch SET n = n + 1 WHERE id = 1"); !r) {
-      return fail(r.error());  // no cache here to note it in: a server's cache sees the epoch move
+    } else {
+      // No table here to note it in: a server's table and text cache see the epoch move, and the
+      // table takes the ticket's row from the list (facet_table.hpp).
+      if (auto r = conn.run("UPDATE search_epoch SET n = n + 1 WHERE id = 1"); !r) return fail(r.error());
+      if (auto r = conn.run("INSERT OR IGNORE INTO search_changes(ticket_id) VALUES (?)", {id}); !r) return fail(r.error());
     }
     if (auto r = conn.run("DELETE FROM ticket_fts WHERE rowid = ?", {id}); !r) return fail(r.error());
     auto t = read_ticket(conn, id);
